@@ -1,0 +1,3 @@
+from openchair.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""The seated body: anthropometry, landmarks, back shape, tissue and pain thresholds."""

@@ -1,0 +1,123 @@
+"""The body map: what programs are fitted to.
+
+A body map holds the landmarks, each region's comfortable roller depth and the tight spots of one
+person. It comes from the body model (the twin's truth, for tests and for running without a scan)
+or from the body scan (what a real chair knows). Programs compile against a :class:`BodyMapBatch`
+so that one program fits every body of a batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from openchair.body.landmarks import LANDMARK_INDEX, LANDMARKS, REGION_NAMES, REGIONS
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class BodyMap:
+    """One person's map. Positions in mm along the track, depths in mm of roller protrusion."""
+
+    landmarks_y_mm: dict[str, float]
+    comfortable_depth_mm: dict[str, float]
+    comfort_force_n: dict[str, float]
+    tight_spots_y_mm: tuple[float, ...] = ()
+    source: str = "model"
+
+    def __post_init__(self) -> None:
+        missing = [n for n in LANDMARKS if n not in self.landmarks_y_mm]
+        if missing:
+            raise ValueError(f"body map lacks landmarks: {', '.join(missing)}")
+        for what, values in (
+            ("a comfortable depth", self.comfortable_depth_mm),
+            ("a comfort force", self.comfort_force_n),
+        ):
+            missing = [r for r in REGION_NAMES if r not in values]
+            if missing:
+                raise ValueError(f"body map lacks {what} for: {', '.join(missing)}")
+
+
+@dataclass(frozen=True)
+class BodyMapBatch:
+    """Body maps of N people as arrays with a leading batch dimension.
+
+    ``landmarks_y_mm`` is (N, len(LANDMARKS)); ``comfortable_depth_mm`` and ``comfort_force_n``
+    are (N, len(REGION_NAMES)); ``tight_spots_y_mm`` is (N, K), padded with NaN where a person has
+    fewer than K spots.
+    """
+
+    landmarks_y_mm: FloatArray
+    comfortable_depth_mm: FloatArray
+    comfort_force_n: FloatArray
+    tight_spots_y_mm: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    @property
+    def batch_size(self) -> int:
+        return int(self.landmarks_y_mm.shape[0])
+
+    @classmethod
+    def from_maps(cls, maps: list[BodyMap]) -> BodyMapBatch:
+        if not maps:
+            raise ValueError("a body map batch needs at least one body map")
+        landmarks = np.array([[m.landmarks_y_mm[n] for n in LANDMARKS] for m in maps])
+        depths = np.array([[m.comfortable_depth_mm[r] for r in REGION_NAMES] for m in maps])
+        forces = np.array([[m.comfort_force_n[r] for r in REGION_NAMES] for m in maps])
+        k = max(len(m.tight_spots_y_mm) for m in maps)
+        spots = np.full((len(maps), k), np.nan)
+        for i, m in enumerate(maps):
+            spots[i, : len(m.tight_spots_y_mm)] = m.tight_spots_y_mm
+        return cls(landmarks, depths, forces, spots)
+
+    def landmark_y_mm(self, name: str) -> FloatArray:
+        """The landmark's y for every body, shape (N,)."""
+        try:
+            return self.landmarks_y_mm[:, LANDMARK_INDEX[name]]
+        except KeyError:
+            raise ValueError(f"unknown landmark {name!r}; known: {', '.join(LANDMARKS)}") from None
+
+    def region_bounds_mm(self, region: str) -> tuple[FloatArray, FloatArray]:
+        """Lower and upper y of a region for every body, each of shape (N,)."""
+        try:
+            b = REGIONS[region]
+        except KeyError:
+            raise ValueError(
+                f"unknown region {region!r}; known: {', '.join(REGION_NAMES)}"
+            ) from None
+        lo = self.landmark_y_mm(b.lower) + b.lower_offset_mm
+        hi = self.landmark_y_mm(b.upper) + b.upper_offset_mm
+        return lo, hi
+
+    def region_depth_mm(self, region: str) -> FloatArray:
+        """The comfortable depth of a region for every body, shape (N,)."""
+        return self.comfortable_depth_mm[:, _region_column(region)]
+
+    def region_comfort_force_n(self, region: str) -> FloatArray:
+        """The comfort force of a region for every body, shape (N,)."""
+        return self.comfort_force_n[:, _region_column(region)]
+
+    def map_at(self, i: int) -> BodyMap:
+        """Body ``i`` as a single :class:`BodyMap`."""
+        spots: tuple[float, ...] = ()
+        if self.tight_spots_y_mm.size:
+            spots = tuple(float(y) for y in self.tight_spots_y_mm[i] if np.isfinite(y))
+        return BodyMap(
+            landmarks_y_mm={n: float(self.landmarks_y_mm[i, j]) for j, n in enumerate(LANDMARKS)},
+            comfortable_depth_mm={
+                r: float(self.comfortable_depth_mm[i, j]) for j, r in enumerate(REGION_NAMES)
+            },
+            comfort_force_n={
+                r: float(self.comfort_force_n[i, j]) for j, r in enumerate(REGION_NAMES)
+            },
+            tight_spots_y_mm=spots,
+        )
+
+
+def _region_column(region: str) -> int:
+    try:
+        return REGION_NAMES.index(region)
+    except ValueError:
+        raise ValueError(f"unknown region {region!r}; known: {', '.join(REGION_NAMES)}") from None

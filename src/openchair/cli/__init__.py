@@ -1,0 +1,1 @@
+"""The ``openchair`` command line."""

@@ -1,0 +1,28 @@
+"""The ``openchair`` command: one typer app, one module per command group.
+
+Each command module exposes ``register(app)``; adding a command is one import and one call here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="openchair",
+    help="openchair: drive a massage chair (or its digital twin) and the back care around it.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_commands() -> None:
+    # Imported here so that `openchair --help` stays quick and each module stays independent.
+    from openchair.cli import body_cmd
+
+    body_cmd.register(app)
+
+
+def main() -> None:
+    _register_commands()
+    app()

@@ -1,0 +1,72 @@
+"""Every safety limit of openchair, in one place, with units in the names and the reason for each.
+
+The supervisor enforces these; the program compiler, the verifier and the self-test read them
+from here instead of repeating numbers. A chair's own ranges (what its motors can do) are in its
+:class:`~openchair.hardware.contract.ChairDescription`; the limits below may be tighter and always
+win. See PRODUCT.md §6.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SafetyLimits:
+    """The design limits of PRODUCT.md §6."""
+
+    roller_force_hard_max_n: float = 150.0
+    """No roller ever presses harder than this, whoever sits in the chair."""
+
+    roller_depth_hard_max_mm: float = 120.0
+    """Deepest roller protrusion ever ("rollers up to 12 cm deep")."""
+
+    comfort_force_fraction_of_pain_threshold: float = 0.7
+    """A person's comfort force is this fraction of their pressure-pain threshold in a region:
+    work stays clearly below the point where pressure starts to hurt."""
+
+    neck_force_max_n: float = 40.0
+    """Above C7 only light work: the neck has little muscle over the cervical spine."""
+
+    heater_default_target_c: float = 40.0
+    heater_target_max_c: float = 42.0
+    """Highest target a person may set."""
+
+    heater_clinical_reason_above_c: float = 41.0
+    """Targets above this need a stated clinical reason."""
+
+    heater_surface_max_c: float = 43.0
+    """IEC 60601-1 ceiling for skin contact of 10 min or more: heater off above it."""
+
+    heater_sensor_min_plausible_c: float = -10.0
+    heater_sensor_max_plausible_c: float = 80.0
+    """Readings outside this are an open or shorted sensor, not a temperature."""
+
+    heater_sensor_stuck_s: float = 60.0
+    """A heater that is driven but whose sensor has not changed for this long is a fault."""
+
+    air_pressure_max_kpa: float = 45.0
+    air_valve_inflate_max_s: float = 10.0
+    """No valve is held inflating longer than this without a pause to vent."""
+
+    session_auto_off_s: float = 30.0 * 60.0
+    """Continuous operation ends after 30 minutes, whatever the program says."""
+
+    unoccupied_pause_s: float = 0.0
+    unoccupied_stop_s: float = 10.0
+    """Nobody seated: pause at once; still nobody after this long: stop."""
+
+    recline_current_spike_a: float = 3.0
+    """Recline motor current above this means something is caught: stop and reverse briefly."""
+
+    recline_reverse_s: float = 1.0
+
+    control_deadline_miss_s: float = 0.05
+    """A control tick later than this past its due time counts as a missed deadline."""
+
+    driver_silent_s: float = 0.1
+    """A driver whose readings have not changed time for this long is lost."""
+
+
+DEFAULT_LIMITS = SafetyLimits()
+"""The limits used unless a caller passes others (tests pass tighter ones)."""
