@@ -1,0 +1,100 @@
+"""Bodies of a whole batch as arrays: what the twin presses rollers into every tick.
+
+Profiles are sampled on the track grid (``GRID_Y_MM``), so looking up a value at each chair's
+carriage position is one vectorised interpolation, with no Python loop over chairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from openchair.body import anthropometry as anthro
+from openchair.body.bodymap import BodyMapBatch
+from openchair.body.model import GRID_STEP_MM, GRID_Y_MM, Body, BodyParams, make_body
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.intp]
+
+
+@dataclass(frozen=True)
+class BodyBatch:
+    """N bodies. Every array has the batch dimension first; ``G`` is the track grid."""
+
+    bodies: tuple[Body, ...]
+    grid_y_mm: FloatArray  # (G,)
+    landmarks_y_mm: FloatArray  # (N, L)
+    back_gap_mm: FloatArray  # (N, G)
+    stiffness_scale: FloatArray  # (N, G, 2): F_ref of the tissue law, left and right
+    pain_threshold_paraspinal_n: FloatArray  # (N, G)
+    pain_threshold_spine_n: FloatArray  # (N, G)
+
+    @classmethod
+    def from_bodies(cls, bodies: Sequence[Body]) -> BodyBatch:
+        if not bodies:
+            raise ValueError("a body batch needs at least one body")
+        from openchair.body.landmarks import LANDMARKS
+
+        return cls(
+            bodies=tuple(bodies),
+            grid_y_mm=GRID_Y_MM.copy(),
+            landmarks_y_mm=np.array([[b.landmarks_y_mm[n] for n in LANDMARKS] for b in bodies]),
+            back_gap_mm=np.stack([b.back_gap_mm for b in bodies]),
+            stiffness_scale=np.stack([b.stiffness_scale for b in bodies]),
+            pain_threshold_paraspinal_n=np.stack([b.pain_threshold_paraspinal_n for b in bodies]),
+            pain_threshold_spine_n=np.stack([b.pain_threshold_spine_n for b in bodies]),
+        )
+
+    @classmethod
+    def from_params(cls, params: Sequence[BodyParams]) -> BodyBatch:
+        return cls.from_bodies([make_body(p) for p in params])
+
+    @property
+    def batch_size(self) -> int:
+        return len(self.bodies)
+
+    @property
+    def params(self) -> tuple[BodyParams, ...]:
+        return tuple(b.params for b in self.bodies)
+
+    def select(self, chairs: IntArray | slice) -> BodyBatch:
+        index = np.arange(self.batch_size)[chairs]
+        return BodyBatch.from_bodies([self.bodies[int(i)] for i in np.atleast_1d(index)])
+
+    def _grid_index(self, y_mm: FloatArray) -> tuple[IntArray, FloatArray]:
+        pos = np.clip((y_mm - GRID_Y_MM[0]) / GRID_STEP_MM, 0.0, GRID_Y_MM.size - 1.000001)
+        i0 = pos.astype(np.intp)
+        return i0, pos - i0
+
+    def at(self, field: FloatArray, y_mm: FloatArray) -> FloatArray:
+        """``field`` (N, G) sampled at each body's own ``y_mm`` (N,), linearly interpolated."""
+        i0, frac = self._grid_index(y_mm)
+        rows = np.arange(field.shape[0])
+        lo = field[rows, i0]
+        hi = field[rows, i0 + 1]
+        return np.asarray(lo + (hi - lo) * frac, dtype=np.float64)
+
+    def roller_force_n(self, y_mm: FloatArray, protrusion_mm: FloatArray, side: int) -> FloatArray:
+        """Static force of one roller (0 left, 1 right) protruding ``protrusion_mm`` at ``y_mm``.
+
+        Zero until the roller reaches the skin (the back gap), then the tissue law
+        ``F = F_ref · (exp(c / c_e) − 1)``: the stiffness rises with compression ``c``.
+        """
+        i0, frac = self._grid_index(y_mm)
+        rows = np.arange(self.batch_size)
+        gap = self.back_gap_mm[rows, i0] * (1 - frac) + self.back_gap_mm[rows, i0 + 1] * frac
+        ref = (
+            self.stiffness_scale[rows, i0, side] * (1 - frac)
+            + self.stiffness_scale[rows, i0 + 1, side] * frac
+        )
+        compression = np.maximum(protrusion_mm - gap, 0.0)
+        return np.asarray(
+            ref * np.expm1(compression / anthro.TISSUE_EXP_LENGTH_MM), dtype=np.float64
+        )
+
+    def true_maps(self) -> BodyMapBatch:
+        """The bodies' truth as body maps: what a perfect scan would find."""
+        return BodyMapBatch.from_maps([b.to_map() for b in self.bodies])

@@ -1,0 +1,40 @@
+"""A population sampler: realistic mixes of people, from small women to tall men."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from openchair.body import anthropometry as anthro
+from openchair.body.model import BodyParams
+
+_BMI_MEDIAN = {"male": 27.0, "female": 25.5}
+_BMI_LOG_SD = 0.15
+
+
+def sample_population(n: int, rng: np.random.Generator) -> list[BodyParams]:
+    """``n`` people: about half women, stature from the survey, mass through body-mass index.
+
+    Shape and tissue parameters vary around 1 with a spread of about 20 % (lordosis, kyphosis)
+    and 15 % (tissue softness). Values are clipped to what ``BodyParams`` accepts.
+    """
+    if n < 1:
+        raise ValueError(f"a population needs at least one person, got {n}")
+    people = []
+    for _ in range(n):
+        sex: anthro.Sex = "female" if rng.random() < 0.5 else "male"
+        s = anthro.SURVEY[sex]
+        stature = float(np.clip(rng.normal(s.stature_mean_mm, s.stature_sd_mm), 1400, 2050))
+        bmi = float(np.clip(_BMI_MEDIAN[sex] * np.exp(rng.normal(0, _BMI_LOG_SD)), 17.0, 45.0))
+        mass = float(np.clip(bmi * (stature / 1000.0) ** 2, 40.0, 190.0))
+        people.append(
+            BodyParams(
+                stature_mm=round(stature, 1),
+                mass_kg=round(mass, 1),
+                sex=sex,
+                lordosis=round(float(np.clip(rng.normal(1.0, 0.2), 0.4, 1.8)), 3),
+                kyphosis=round(float(np.clip(rng.normal(1.0, 0.2), 0.4, 1.8)), 3),
+                tissue_softness=round(float(np.clip(rng.normal(1.0, 0.15), 0.6, 1.6)), 3),
+                seed=int(rng.integers(0, 2**31)),
+            )
+        )
+    return people
