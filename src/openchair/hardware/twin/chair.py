@@ -1,0 +1,484 @@
+"""The digital twin: a batched physics model of massage chairs with people seated in them.
+
+It satisfies the driver contract (:class:`~openchair.hardware.contract.ChairDriver`): everything
+above it sees only ``Commands`` going in and ``Readings`` coming out. All state is arrays with a
+leading batch dimension, stepped together in fixed ``physics_dt_s`` steps; nothing loops over
+chairs. Time comes from the caller (``now_s``), never from a wall clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from openchair.body.batch import BodyBatch
+from openchair.body.landmarks import LANDMARK_INDEX
+from openchair.hardware.contract import (
+    BoardFault,
+    ChairDescription,
+    CommandRangeError,
+    Commands,
+    Readings,
+    TapMode,
+)
+from openchair.hardware.twin.faults import (
+    DEFAULT_HEATER,
+    DEFAULT_ZONE,
+    PER_HEATER,
+    PER_ZONE,
+    TwinFault,
+    parse_fault,
+)
+from openchair.hardware.twin.noise import CounterNoise
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+ChairSelector = int | Sequence[int] | None
+
+
+@dataclass(frozen=True)
+class TwinPhysics:
+    """Model parameters of the twin; docs/TWIN.md explains each."""
+
+    depth_accel_mm_s2: float = 300.0
+    width_accel_mm_s2: float = 300.0
+    knead_depth_amplitude_mm: float = 8.0
+    tap_depth_amplitude_mm: float = 6.0
+    force_noise_n: float = 1.0
+    position_noise_mm: float = 0.2
+    shoulder_band_mm: float = 15.0
+    shoulder_offset_sd_mm: float = 3.0
+    pump_rate_kpa_s: float = 30.0
+    vent_rate_per_s: float = 1.5
+    leak_rate_per_s: float = 0.01
+    valve_hysteresis_kpa: float = 0.5
+    pressure_noise_kpa: float = 0.05
+    ambient_c: float = 22.0
+    heater_rate_c_s: float = 0.15
+    heater_cooling_tau_s: float = 300.0
+    heater_hysteresis_c: float = 0.5
+    sensor_lag_tau_s: float = 8.0
+    temp_noise_c: float = 0.05
+    sensor_open_c: float = -40.0
+    sensor_shorted_c: float = 150.0
+    recline_current_moving_a: float = 1.0
+    recline_current_idle_a: float = 0.05
+    recline_current_stalled_a: float = 4.5
+    current_noise_a: float = 0.03
+    encoder_glitch_probability: float = 0.02
+    encoder_glitch_mm: float = 200.0
+
+
+# Noise channels, one column each in the counter-noise draw.
+_CH_FORCE_L, _CH_FORCE_R, _CH_Y, _CH_DEPTH, _CH_WIDTH, _CH_CUR_B, _CH_CUR_L, _CH_SHOULDER = range(8)
+_CH_GLITCH = 8
+_CH_TEMP0 = 9  # then one channel per heater, then one per air zone
+
+
+@dataclass(frozen=True)
+class TwinTruth:
+    """Hidden state for tests and the verifier only; controller code never reads it."""
+
+    force_left_n: FloatArray
+    force_right_n: FloatArray
+    carriage_y_mm: FloatArray
+    depth_mm: FloatArray
+    heater_temp_c: FloatArray
+    air_pressure_kpa: FloatArray
+    shoulder_y_mm: FloatArray
+    in_safe_state: BoolArray
+
+
+class TwinChair:
+    """N simulated chairs, each with its own seated body. See the module docstring."""
+
+    def __init__(
+        self,
+        bodies: BodyBatch,
+        *,
+        description: ChairDescription | None = None,
+        seeds: Sequence[int] | None = None,
+        start_time_s: float = 0.0,
+        physics_dt_s: float = 0.01,
+        physics: TwinPhysics | None = None,
+    ) -> None:
+        if physics_dt_s <= 0 or physics_dt_s > 0.05:
+            raise ValueError(f"physics_dt_s: {physics_dt_s:g} is outside (0, 0.05] s")
+        self._desc = description or ChairDescription()
+        self._p = physics or TwinPhysics()
+        self._bodies = bodies
+        n = bodies.batch_size
+        self._n = n
+        seed_list = list(range(n)) if seeds is None else [int(s) for s in seeds]
+        if len(seed_list) != n:
+            raise ValueError(f"seeds: {len(seed_list)} given for {n} chairs")
+        if any(s < 0 for s in seed_list):
+            raise ValueError("seeds must be non-negative integers")
+        d = self._desc
+        self._ch_air0 = _CH_TEMP0 + d.n_heaters
+        self._noise = CounterNoise(seed_list, self._ch_air0 + d.n_air_zones)
+        self._dt = physics_dt_s
+        self._t0 = start_time_s
+        self._tick = 0
+        self._rows = np.arange(n)
+        # Mechanics.
+        self._y = np.zeros(n)
+        self._vy = np.zeros(n)
+        self._depth = np.zeros(n)
+        self._vdepth = np.zeros(n)
+        self._width = np.full(n, (d.width_min_mm + d.width_max_mm) / 2)
+        self._vwidth = np.zeros(n)
+        self._knead_phase = np.zeros(n)
+        self._tap_phase = np.zeros(n)
+        self._backrest = np.full(n, d.backrest_angle_min_deg)
+        self._legrest = np.full(n, d.legrest_angle_min_deg)
+        self._backrest_moving = np.zeros(n, dtype=bool)
+        self._legrest_moving = np.zeros(n, dtype=bool)
+        self._legrest_stalled = np.zeros(n, dtype=bool)
+        # Air and heat.
+        self._pressure = np.zeros((n, d.n_air_zones))
+        self._heater_temp = np.full((n, d.n_heaters), self._p.ambient_c)
+        self._sensor_temp = self._heater_temp.copy()
+        self._heater_on = np.zeros((n, d.n_heaters), dtype=bool)
+        # Person and handset.
+        self._shoulder_y = bodies.landmarks_y_mm[:, LANDMARK_INDEX["shoulder"]].copy()
+        self._shoulder_offset = self._p.shoulder_offset_sd_mm * self._noise.normal(0)[
+            :, _CH_SHOULDER
+        ].clip(-3, 3)
+        self._stop_pressed = np.zeros(n, dtype=bool)
+        # Board.
+        self._frame = Commands.safe(d, n)
+        self._last_frame_s = np.full(n, start_time_s)
+        self._watchdog = np.zeros(n, dtype=bool)
+        self._true_force = np.zeros((n, 2))
+        # Faults.
+        self._faults: dict[TwinFault, BoolArray] = {
+            f: np.zeros(n, dtype=bool) for f in TwinFault if f not in PER_HEATER | PER_ZONE
+        }
+        self._heater_faults: dict[TwinFault, BoolArray] = {
+            f: np.zeros((n, d.n_heaters), dtype=bool) for f in PER_HEATER
+        }
+        self._valve_stuck = np.zeros((n, d.n_air_zones), dtype=bool)
+        self._stuck_temp = np.zeros((n, d.n_heaters))
+        self._any_fault = False
+
+    # -- the driver contract -------------------------------------------------------------------
+
+    @property
+    def description(self) -> ChairDescription:
+        return self._desc
+
+    @property
+    def batch_size(self) -> int:
+        return self._n
+
+    @property
+    def time_s(self) -> float:
+        return self._t0 + self._tick * self._dt
+
+    def read(self, now_s: float) -> Readings:
+        self._advance_to(now_s)
+        return self._sense()
+
+    def write(self, commands: Commands, now_s: float) -> None:
+        self._advance_to(now_s)
+        self._accept(commands)
+
+    def step(self, commands: Commands) -> Readings:
+        """Simulation fast path: accept a frame, advance one physics step, sense."""
+        self._accept(commands)
+        self._step()
+        return self._sense()
+
+    def close(self) -> None:
+        self._frame = self._safe_frame()
+
+    # -- test and demo hooks (not part of the contract) -----------------------------------------
+
+    def inject(
+        self, fault: TwinFault | str, chairs: ChairSelector = None, target: str | None = None
+    ) -> None:
+        """Give some chairs (``None``: all) a fault. ``target`` names a heater or an air zone."""
+        f = parse_fault(fault)
+        mask = self._chair_mask(chairs)
+        if f in PER_HEATER:
+            col = self._desc.heater_index(target or DEFAULT_HEATER)
+            self._heater_faults[f][mask, col] = True
+            if f is TwinFault.TEMP_SENSOR_STUCK:
+                self._stuck_temp[mask, col] = self._sensor_temp[mask, col]
+        elif f in PER_ZONE:
+            self._valve_stuck[mask, self._desc.air_zone_index(target or DEFAULT_ZONE)] = True
+        else:
+            if target is not None:
+                raise ValueError(f"fault {f.value!r} takes no target (got {target!r})")
+            self._faults[f][mask] = True
+        self._any_fault = True
+
+    def clear(self, fault: TwinFault | str, chairs: ChairSelector = None) -> None:
+        f = parse_fault(fault)
+        mask = self._chair_mask(chairs)
+        if f in PER_HEATER:
+            self._heater_faults[f][mask] = False
+        elif f in PER_ZONE:
+            self._valve_stuck[mask] = False
+        else:
+            self._faults[f][mask] = False
+
+    def active_faults(self, chair: int) -> frozenset[TwinFault]:
+        active = {f for f, m in self._faults.items() if m[chair]}
+        active |= {f for f, m in self._heater_faults.items() if m[chair].any()}
+        if self._valve_stuck[chair].any():
+            active.add(TwinFault.VALVE_STUCK)
+        return frozenset(active)
+
+    def press_stop_button(self, pressed: bool = True, chairs: ChairSelector = None) -> None:
+        self._stop_pressed[self._chair_mask(chairs)] = pressed
+
+    @property
+    def truth(self) -> TwinTruth:
+        return TwinTruth(
+            force_left_n=self._true_force[:, 0].copy(),
+            force_right_n=self._true_force[:, 1].copy(),
+            carriage_y_mm=self._y.copy(),
+            depth_mm=self._depth.copy(),
+            heater_temp_c=self._heater_temp.copy(),
+            air_pressure_kpa=self._pressure.copy(),
+            shoulder_y_mm=self._shoulder_y.copy(),
+            in_safe_state=self._watchdog.copy(),
+        )
+
+    # -- internals ------------------------------------------------------------------------------
+
+    def _chair_mask(self, chairs: ChairSelector) -> BoolArray:
+        mask = np.zeros(self._n, dtype=bool)
+        if chairs is None:
+            mask[:] = True
+            return mask
+        idx = np.atleast_1d(np.asarray(chairs, dtype=np.int64))
+        if idx.size and (idx.min() < 0 or idx.max() >= self._n):
+            raise ValueError(f"chairs: {idx.tolist()} outside 0..{self._n - 1}")
+        mask[idx] = True
+        return mask
+
+    def _safe_frame(self) -> Commands:
+        return Commands.safe(self._desc, self._n, self._y, self._backrest, self._legrest)
+
+    def _accept(self, commands: Commands) -> None:
+        if commands.batch_size != self._n:
+            raise CommandRangeError(
+                f"frame is for {commands.batch_size} chairs, this twin has {self._n}"
+            )
+        commands.validate(self._desc)
+        lost = self._faults[TwinFault.LOST_COMMANDS]
+        if not lost.any():
+            self._frame = commands.copy()
+            self._last_frame_s[:] = self.time_s
+            self._watchdog[:] = False
+            return
+        keep = ~lost
+        frame = self._frame
+        for name in frame.__dataclass_fields__:
+            ours = getattr(frame, name)
+            theirs = getattr(commands, name)
+            ours[keep] = theirs[keep]
+        self._last_frame_s[keep] = self.time_s
+        self._watchdog[keep] = False
+
+    def _advance_to(self, now_s: float) -> None:
+        if not math.isfinite(now_s):
+            raise ValueError(f"now_s: {now_s!r} is not a finite time")
+        target_tick = math.floor((now_s - self._t0) / self._dt + 1e-9)
+        while self._tick < target_tick:
+            self._step()
+
+    def _step(self) -> None:
+        d, p, dt = self._desc, self._p, self._dt
+        self._tick += 1
+        now = self.time_s
+        tripped = (now - self._last_frame_s) >= d.watchdog_timeout_s - 1e-9
+        if tripped.any():
+            newly = tripped & ~self._watchdog
+            if newly.any():
+                safe = self._safe_frame()
+                for name in self._frame.__dataclass_fields__:
+                    getattr(self._frame, name)[newly] = getattr(safe, name)[newly]
+            self._watchdog |= tripped
+        f = self._frame
+        # Carriage, depth, width: trapezoidal moves within speed and acceleration limits.
+        self._y, self._vy = _move(
+            self._y,
+            self._vy,
+            f.carriage_y_target_mm,
+            f.carriage_speed_limit_mm_s,
+            d.carriage_accel_max_mm_s2,
+            dt,
+        )
+        self._y = np.clip(self._y, d.carriage_y_min_mm, d.carriage_y_max_mm)
+        self._depth, self._vdepth = _move(
+            self._depth,
+            self._vdepth,
+            f.depth_target_mm,
+            d.depth_speed_max_mm_s,
+            p.depth_accel_mm_s2,
+            dt,
+        )
+        self._depth = np.clip(self._depth, 0.0, d.depth_max_mm)
+        self._width, self._vwidth = _move(
+            self._width,
+            self._vwidth,
+            f.width_target_mm,
+            d.width_speed_max_mm_s,
+            p.width_accel_mm_s2,
+            dt,
+        )
+        # Kneading and tapping phases (cycles).
+        self._knead_phase = (self._knead_phase + f.knead_speed_cpm / 60.0 * dt) % 1.0
+        self._tap_phase = (self._tap_phase + f.tap_rate_hz * dt) % 1.0
+        self._contact_forces()
+        self._recline(dt)
+        self._air(dt)
+        self._heat(dt)
+
+    def _contact_forces(self) -> None:
+        p, f = self._p, self._frame
+        occupied = ~self._faults[TwinFault.OCCUPANT_LEAVES]
+        knead = np.where(
+            f.knead_speed_cpm > 0,
+            p.knead_depth_amplitude_mm * np.sin(2 * np.pi * self._knead_phase),
+            0.0,
+        )
+        tapping = f.tap_rate_hz > 0
+        for side in (0, 1):
+            shift = np.where(f.tap_mode == int(TapMode.ALTERNATE), 0.5 * side, 0.0)
+            pulse = np.maximum(np.sin(2 * np.pi * (self._tap_phase + shift)), 0.0) ** 4
+            tap = np.where(tapping, p.tap_depth_amplitude_mm * pulse, 0.0)
+            protrusion = np.maximum(self._depth + knead + tap, 0.0)
+            force = self._bodies.roller_force_n(self._y, protrusion, side)
+            self._true_force[:, side] = np.where(occupied, force, 0.0)
+
+    def _recline(self, dt: float) -> None:
+        d, f = self._desc, self._frame
+        back_speed = (d.backrest_angle_max_deg - d.backrest_angle_min_deg) / d.recline_full_travel_s
+        leg_speed = (d.legrest_angle_max_deg - d.legrest_angle_min_deg) / d.recline_full_travel_s
+        step_b = np.clip(
+            f.backrest_angle_target_deg - self._backrest, -back_speed * dt, back_speed * dt
+        )
+        step_l = np.clip(
+            f.legrest_angle_target_deg - self._legrest, -leg_speed * dt, leg_speed * dt
+        )
+        blocked = self._faults[TwinFault.LEGREST_OBSTRUCTION] & (step_l < 0)
+        step_l = np.where(blocked, 0.0, step_l)
+        self._backrest = self._backrest + step_b
+        self._legrest = self._legrest + step_l
+        self._backrest_moving = np.abs(step_b) > 1e-9
+        self._legrest_moving = np.abs(step_l) > 1e-9
+        self._legrest_stalled = blocked
+
+    def _air(self, dt: float) -> None:
+        p, f = self._p, self._frame
+        target = f.air_pressure_target_kpa
+        inflating = (target > self._pressure + p.valve_hysteresis_kpa) & ~self._valve_stuck
+        venting = (target < self._pressure - p.valve_hysteresis_kpa) & ~self._valve_stuck
+        n_inflating = inflating.sum(axis=1, keepdims=True)
+        pump_ok = ~self._faults[TwinFault.PUMP_DEAD][:, None]
+        share = np.where(n_inflating > 0, p.pump_rate_kpa_s / np.maximum(n_inflating, 1), 0.0)
+        rise = np.where(inflating & pump_ok, share * dt, 0.0)
+        fall = np.where(venting, self._pressure * p.vent_rate_per_s * dt, 0.0)
+        leak = self._pressure * p.leak_rate_per_s * dt
+        self._pressure = np.clip(
+            self._pressure + rise - fall - leak, 0.0, self._desc.air_pressure_max_kpa
+        )
+
+    def _heat(self, dt: float) -> None:
+        p, f = self._p, self._frame
+        target = f.heater_target_c
+        on_wanted = target > 0
+        turn_on = on_wanted & (self._heater_temp < target - p.heater_hysteresis_c)
+        turn_off = ~on_wanted | (self._heater_temp > target + p.heater_hysteresis_c)
+        self._heater_on = (self._heater_on | turn_on) & ~turn_off
+        powered = self._heater_on | self._heater_faults[TwinFault.HEATER_RELAY_STUCK_ON]
+        self._heater_temp = self._heater_temp + dt * (
+            np.where(powered, p.heater_rate_c_s, 0.0)
+            - (self._heater_temp - p.ambient_c) / p.heater_cooling_tau_s
+        )
+        self._sensor_temp += (self._heater_temp - self._sensor_temp) * (dt / p.sensor_lag_tau_s)
+
+    def _sense(self) -> Readings:
+        p = self._p
+        z = self._noise.normal(self._tick)
+        occupied = ~self._faults[TwinFault.OCCUPANT_LEAVES]
+        dead = self._faults[TwinFault.FORCE_SENSOR_DEAD]
+        touching = self._true_force > 0.0
+        force = np.maximum(
+            self._true_force + p.force_noise_n * z[:, [_CH_FORCE_L, _CH_FORCE_R]] * touching, 0.0
+        )
+        force[dead] = 0.0
+        y = self._y + p.position_noise_mm * z[:, _CH_Y]
+        if self._faults[TwinFault.ENCODER_GLITCH].any():
+            u = self._noise.uniform(self._tick)[:, _CH_GLITCH]
+            glitch = self._faults[TwinFault.ENCODER_GLITCH] & (u < p.encoder_glitch_probability)
+            y = y + np.where(glitch, np.where(u < p.encoder_glitch_probability / 2, 1, -1), 0) * (
+                p.encoder_glitch_mm
+            )
+        shoulder = occupied & (
+            np.abs(self._y - (self._shoulder_y + self._shoulder_offset)) <= p.shoulder_band_mm
+        )
+        temps = self._sensor_temp + p.temp_noise_c * z[:, _CH_TEMP0 : self._ch_air0]
+        hf = self._heater_faults
+        temps = np.where(hf[TwinFault.TEMP_SENSOR_OPEN], p.sensor_open_c, temps)
+        temps = np.where(hf[TwinFault.TEMP_SENSOR_SHORTED], p.sensor_shorted_c, temps)
+        temps = np.where(hf[TwinFault.TEMP_SENSOR_STUCK], self._stuck_temp, temps)
+        pressures = np.maximum(self._pressure + p.pressure_noise_kpa * z[:, self._ch_air0 :], 0.0)
+        back_current = np.where(
+            self._backrest_moving, p.recline_current_moving_a, p.recline_current_idle_a
+        ) + p.current_noise_a * np.abs(z[:, _CH_CUR_B])
+        leg_current = np.where(
+            self._legrest_stalled,
+            p.recline_current_stalled_a,
+            np.where(self._legrest_moving, p.recline_current_moving_a, p.recline_current_idle_a),
+        ) + p.current_noise_a * np.abs(z[:, _CH_CUR_L])
+        flags = np.where(self._watchdog, int(BoardFault.WATCHDOG | BoardFault.SAFE_STATE), 0)
+        flags = flags | np.where(self._legrest_stalled, int(BoardFault.RECLINE_OVERCURRENT), 0)
+        return Readings(
+            time_s=self.time_s,
+            carriage_y_mm=y,
+            depth_mm=self._depth + p.position_noise_mm * z[:, _CH_DEPTH],
+            width_mm=self._width + p.position_noise_mm * z[:, _CH_WIDTH],
+            force_left_n=force[:, 0].copy(),
+            force_right_n=force[:, 1].copy(),
+            shoulder_sensor=shoulder,
+            air_pressure_kpa=pressures,
+            heater_temp_c=temps,
+            backrest_angle_deg=self._backrest.copy(),
+            legrest_angle_deg=self._legrest.copy(),
+            backrest_current_a=back_current,
+            legrest_current_a=leg_current,
+            occupied=occupied.copy(),
+            stop_button=self._stop_pressed.copy(),
+            fault_flags=flags.astype(np.int64),
+        )
+
+
+def _move(
+    pos: FloatArray,
+    vel: FloatArray,
+    target: FloatArray,
+    speed_max: FloatArray | float,
+    accel: float,
+    dt: float,
+) -> tuple[FloatArray, FloatArray]:
+    """One step of a trapezoidal move: accelerate, cruise at the speed limit, brake to stop."""
+    error = target - pos
+    brake_speed = np.sqrt(2.0 * accel * np.abs(error))
+    wanted = np.sign(error) * np.minimum(speed_max, brake_speed)
+    new_vel = vel + np.clip(wanted - vel, -accel * dt, accel * dt)
+    new_pos = pos + new_vel * dt
+    # Do not overshoot: arriving within one step snaps to the target and stops.
+    arrived = np.abs(error) <= np.abs(new_vel) * dt
+    new_pos = np.where(arrived, target, new_pos)
+    new_vel = np.where(arrived, 0.0, new_vel)
+    return new_pos, new_vel
