@@ -18,9 +18,10 @@ app = typer.Typer(
 
 def _register_commands() -> None:
     # Imported here so that `openchair --help` stays quick and each module stays independent.
-    from openchair.cli import body_cmd
+    from openchair.cli import body_cmd, selftest_cmd
 
     body_cmd.register(app)
+    selftest_cmd.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,71 @@
+"""``openchair selftest``: the service technician's first check, here on the twin."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from openchair.body.batch import BodyBatch
+from openchair.body.model import BodyParams
+from openchair.hardware.twin import TwinChair, TwinFault, UnknownFaultError
+from openchair.hardware.twin.faults import parse_fault
+from openchair.selftest import SelfTestReport, SimulatedTicker, Verdict, run_selftest
+
+_STYLE = {Verdict.PASS: "green", Verdict.FAIL: "bold red", Verdict.SKIP: "yellow"}
+
+
+def _print_report(report: SelfTestReport, console: Console) -> None:
+    table = Table(title=f"Self-test ({report.duration_s:.0f} s of chair time)")
+    table.add_column("part")
+    table.add_column("result")
+    table.add_column("reason")
+    for p in report.parts:
+        table.add_row(p.part, f"[{_STYLE[p.verdict]}]{p.verdict.value.upper()}[/]", p.reason)
+    console.print(table)
+    if report.passed:
+        console.print("[green]Every part passed.[/]")
+    else:
+        console.print(f"[bold red]Failed:[/] {', '.join(report.failed_parts())}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("selftest")
+    def selftest_command(
+        fault: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--fault",
+                help="Inject a twin fault before the test (repeatable): "
+                + ", ".join(f.value for f in TwinFault),
+            ),
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        seed: Annotated[int, typer.Option(help="Seed for the twin's sensor noise.")] = 0,
+    ) -> None:
+        """Move every actuator through its range and report each part as pass or fail."""
+        try:
+            faults = [parse_fault(f) for f in fault or []]
+        except UnknownFaultError as err:
+            raise typer.BadParameter(str(err), param_hint="--fault") from None
+        twin = TwinChair(
+            BodyBatch.from_params([BodyParams.from_percentile(50, "male", seed=seed)]),
+            seeds=[seed],
+        )
+        for f in faults:
+            twin.inject(f)
+        with Console(stderr=True).status("self-test: starting") as status:
+            report = run_selftest(
+                twin,
+                SimulatedTicker(),
+                progress=lambda part: status.update(f"self-test: checking {part}"),
+            )
+        if as_json:
+            typer.echo(json.dumps(report.to_dict(), indent=2))
+        else:
+            _print_report(report, Console())
+        sys.exit(0 if report.passed else 1)
