@@ -16,8 +16,14 @@ app = typer.Typer(
 )
 
 
+_registered: list[bool] = []
+
+
 def _register_commands() -> None:
     # Imported here so that `openchair --help` stays quick and each module stays independent.
+    if _registered:
+        return
+    _registered.append(True)
     from openchair.cli import body_cmd, selftest_cmd
 
     body_cmd.register(app)

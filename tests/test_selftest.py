@@ -1,0 +1,143 @@
+"""The self-test: healthy twin passes; each injected fault fails its own part and only that."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+import pytest
+from typer.testing import CliRunner
+
+from openchair.body.batch import BodyBatch
+from openchair.body.model import BodyParams
+from openchair.cli.app import _register_commands, app
+from openchair.hardware.contract import ChairDescription, Commands, Readings
+from openchair.hardware.twin import TwinChair, TwinFault
+from openchair.selftest import SelfTestReport, SimulatedTicker, Verdict, run_selftest
+
+
+@cache
+def report_for(fault: TwinFault | None, target: str | None = None) -> SelfTestReport:
+    twin = TwinChair(BodyBatch.from_params([BodyParams.from_percentile(50, "male")]), seeds=[3])
+    if fault is not None:
+        twin.inject(fault, target=target)
+    return run_selftest(twin, SimulatedTicker())
+
+
+def test_healthy_twin_passes_every_part() -> None:
+    report = report_for(None)
+    assert report.passed, [(p.part, p.reason) for p in report.parts if p.verdict is Verdict.FAIL]
+    verdicts = {p.part: p.verdict for p in report.parts}
+    # Every actuator and sensor group was actually exercised, not skipped.
+    for part in (
+        "carriage",
+        "carriage encoder",
+        "shoulder sensor",
+        "roller force sensors",
+        "roller depth",
+        "roller width",
+        "kneading motor",
+        "tapping motor",
+        "air pump",
+        "air seat",
+        "heater back",
+        "heater calves",
+        "backrest",
+        "leg rest",
+        "watchdog",
+        "seat occupancy",
+        "stop button",
+    ):
+        assert verdicts[part] is Verdict.PASS, part
+    assert report.duration_s < 240
+
+
+EXPECTED_FAILURE = {
+    TwinFault.TEMP_SENSOR_OPEN: ({"heater back"}, "open circuit"),
+    TwinFault.TEMP_SENSOR_SHORTED: ({"heater back"}, "short circuit"),
+    TwinFault.TEMP_SENSOR_STUCK: ({"heater back"}, "stuck"),
+    TwinFault.HEATER_RELAY_STUCK_ON: ({"heater back"}, "relay stuck on"),
+    TwinFault.PUMP_DEAD: ({"air pump"}, "pump dead"),
+    TwinFault.VALVE_STUCK: ({"air waist_left"}, "valve stuck"),
+    TwinFault.FORCE_SENSOR_DEAD: ({"roller force sensors"}, "force sensing dead"),
+    TwinFault.ENCODER_GLITCH: ({"carriage encoder"}, "encoder glitching"),
+    TwinFault.LOST_COMMANDS: ({"board link"}, "lost commands"),
+    TwinFault.OCCUPANT_LEAVES: ({"seat occupancy"}, "senses nobody"),
+    TwinFault.LEGREST_OBSTRUCTION: ({"leg rest"}, "something caught"),
+}
+
+
+@pytest.mark.parametrize("fault", list(TwinFault))
+def test_each_fault_fails_its_part_only_and_names_it(fault: TwinFault) -> None:
+    parts, words = EXPECTED_FAILURE[fault]
+    report = report_for(fault)
+    assert not report.passed
+    assert set(report.failed_parts()) == parts
+    reasons = " ".join(p.reason for p in report.parts if p.part in parts)
+    assert words in reasons
+
+
+def test_a_fault_elsewhere_is_found_where_it_is() -> None:
+    report = report_for(TwinFault.TEMP_SENSOR_SHORTED, "calves")
+    assert report.failed_parts() == ["heater calves"]
+    report = report_for(TwinFault.VALVE_STUCK, "seat")
+    assert report.failed_parts() == ["air seat"]
+
+
+class RecordingDriver:
+    """Wraps the twin and keeps every frame, to check the self-test stays within the contract."""
+
+    def __init__(self, inner: TwinChair) -> None:
+        self.inner = inner
+        self.frames: list[tuple[float, Commands]] = []
+
+    @property
+    def description(self) -> ChairDescription:
+        return self.inner.description
+
+    @property
+    def batch_size(self) -> int:
+        return self.inner.batch_size
+
+    def read(self, now_s: float) -> Readings:
+        return self.inner.read(now_s)
+
+    def write(self, commands: Commands, now_s: float) -> None:
+        self.frames.append((now_s, commands.copy()))
+        self.inner.write(commands, now_s)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_selftest_sends_valid_frames_often_enough_and_presses_gently() -> None:
+    twin = TwinChair(BodyBatch.from_params([BodyParams.from_percentile(50, "female")]))
+    driver = RecordingDriver(twin)
+    report = run_selftest(driver, SimulatedTicker())
+    assert report.passed
+    times = [t for t, _ in driver.frames]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    # Only the deliberate watchdog check leaves the board without frames.
+    assert sum(g > 0.1 for g in gaps) == 1
+    for _, frame in driver.frames:
+        frame.validate(twin.description)
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    _register_commands()
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_cli_exit_codes_and_json() -> None:
+    code, out = run_cli("selftest", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["passed"] is True and {"part", "verdict", "reason"} <= set(data["parts"][0])
+    code, out = run_cli("selftest", "--fault", "pump_dead", "--json")
+    assert code == 1
+    failed = [p["part"] for p in json.loads(out)["parts"] if p["verdict"] == "fail"]
+    assert failed == ["air pump"]
+    code, out = run_cli("selftest", "--fault", "pump_broke")
+    assert code == 2
+    assert "unknown fault 'pump_broke'" in out and "pump_dead" in out
