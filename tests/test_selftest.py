@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from functools import cache
 
@@ -116,7 +117,7 @@ def test_selftest_sends_valid_frames_often_enough_and_presses_gently() -> None:
     report = run_selftest(driver, SimulatedTicker())
     assert report.passed
     times = [t for t, _ in driver.frames]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     # Only the deliberate watchdog check leaves the board without frames.
     assert sum(g > 0.1 for g in gaps) == 1
     for _, frame in driver.frames:
