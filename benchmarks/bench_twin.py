@@ -1,0 +1,79 @@
+"""Twin steps per second for N = 1 and N = 1000 chairs; prints the machine it ran on.
+
+Run: .venv/bin/python benchmarks/bench_twin.py [--steps 300] [--repeats 5]
+A "step" is one 10 ms physics tick of every chair in the batch, including writing the command
+frame (validated) and sensing the readings, as a control loop drives it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import numpy as np
+
+from openchair.body.batch import BodyBatch
+from openchair.body.model import BodyParams
+from openchair.body.population import sample_population
+from openchair.hardware.contract import Commands
+from openchair.hardware.twin import TwinChair
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}"
+    )
+
+
+def bench(n: int, steps: int, repeats: int) -> tuple[float, float]:
+    params = (
+        sample_population(n, np.random.default_rng(0))
+        if n > 1
+        else [BodyParams.from_percentile(50, "male")]
+    )
+    twin = TwinChair(BodyBatch.from_params(params))
+    cmd = Commands.safe(twin.description, n)
+    cmd.carriage_y_target_mm[:] = 400.0
+    cmd.carriage_speed_limit_mm_s[:] = 60.0
+    cmd.depth_target_mm[:] = 50.0
+    cmd.knead_speed_cpm[:] = 40.0
+    cmd.air_pressure_target_kpa[:, :4] = 20.0
+    cmd.heater_target_c[:, 0] = 40.0
+    for _ in range(20):
+        twin.step(cmd)
+    rates = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            twin.step(cmd)
+        rates.append(steps / (time.perf_counter() - t0))
+    med = statistics.median(rates)
+    return med, med * n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    print(f"{'N':>6} {'steps/s (median)':>18} {'chair-steps/s':>15} {'sim s per wall s':>17}")
+    for n in (1, 1000):
+        steps_s, chair_steps_s = bench(n, args.steps, args.repeats)
+        print(f"{n:>6} {steps_s:>18,.0f} {chair_steps_s:>15,.0f} {steps_s * 0.01:>17,.1f}")
+
+
+if __name__ == "__main__":
+    main()
