@@ -1,0 +1,326 @@
+"""The compiler: a program plus a batch of body maps becomes the setpoints of every control tick.
+
+Compilation expands repeats and groups into a flat list of timed steps and places each step's zone
+on every body. ``CompiledProgram.setpoints_at(tick)`` then builds one ``Commands`` frame for the
+whole batch from precomputed arrays: no Python loop over chairs, cheap enough to call every 10 ms.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from openchair.body.bodymap import BodyMapBatch
+from openchair.body.landmarks import LANDMARKS, REGION_NAMES
+from openchair.body.model import GRID_STEP_MM, GRID_Y_MM
+from openchair.hardware.contract import ChairDescription, Commands, TapMode
+from openchair.programs import primitives as prim
+from openchair.programs.model import (
+    AIR_GROUPS,
+    DERIVED_ZONES,
+    AirStep,
+    Program,
+    ReclineAngles,
+    Step,
+)
+from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
+
+FloatArray = npt.NDArray[np.float64]
+
+INTENSITY_DEPTH_FACTOR = {1: 0.6, 2: 0.8, 3: 1.0, 4: 1.15, 5: 1.3}
+"""Intensity scales every depth fraction; the result never exceeds 1.0 (the comfortable depth)."""
+WIDTH_MM = {"narrow": 50.0, "medium": 70.0, "wide": 90.0}
+"""Named widths sit on the paraspinal lines: the erector spinae lie 25–45 mm either side."""
+AIR_KPA_PER_LEVEL = 7.0
+"""Air level 1..5 → 7..35 kPa, below the 45 kPa ceiling."""
+RECLINE_PRESETS = {
+    "upright": (105.0, 10.0),
+    "relax": (125.0, 40.0),
+    "zero-gravity": (150.0, 70.0),
+}
+"""(backrest°, leg rest°) of each preset."""
+SPOT_HALF_WIDTH_MM = 20.0
+"""A zone naming one landmark works a spot this far either side of it."""
+
+_RANGE = re.compile(r"^\s*([A-Za-z0-9_]+)\s*\.\.\s*([A-Za-z0-9_]+)\s*$")
+
+
+@dataclass(frozen=True)
+class FlatStep:
+    """One leaf step at its place in time, after repeats and groups are expanded."""
+
+    step: Step
+    label: str
+    start_s: float
+    seconds: float
+
+
+def flatten(program: Program) -> list[FlatStep]:
+    out: list[FlatStep] = []
+
+    def walk(steps: list[Step], prefix: str, t: float) -> float:
+        for i, step in enumerate(steps, start=1):
+            number = f"{prefix}{i}"
+            for _ in range(step.repeat):
+                if step.step is not None:
+                    t = walk(step.step, f"{number}.", t)
+                else:
+                    assert step.seconds is not None
+                    what = step.name or f"{step.technique} {step.zone}"
+                    out.append(FlatStep(step, f"step {number}: {what}", t, step.seconds))
+                    t += step.seconds
+        return t
+
+    walk(program.step, "", 0.0)
+    return out
+
+
+def zone_bounds_mm(zone: str, maps: BodyMapBatch) -> tuple[FloatArray, FloatArray]:
+    """Lower and upper ``y`` of a zone for every body."""
+    if zone in REGION_NAMES:
+        return maps.region_bounds_mm(zone)
+    if zone in DERIVED_ZONES:
+        first, last = DERIVED_ZONES[zone]
+        return maps.region_bounds_mm(first)[0], maps.region_bounds_mm(last)[1]
+    if zone in LANDMARKS:
+        y = maps.landmark_y_mm(zone)
+        return y - SPOT_HALF_WIDTH_MM, y + SPOT_HALF_WIDTH_MM
+    m = _RANGE.match(zone)
+    if not m:
+        raise ValueError(f"unknown zone {zone!r}")
+    a = maps.landmark_y_mm(m.group(1))
+    b = maps.landmark_y_mm(m.group(2))
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def comfortable_depth_grid(maps: BodyMapBatch) -> FloatArray:
+    """(N, G) comfortable depth at every track position: the region's, the smallest where
+    regions overlap, and the person's smallest anywhere between regions."""
+    n = maps.batch_size
+    grid = np.full((n, GRID_Y_MM.size), np.inf)
+    for region in REGION_NAMES:
+        lo, hi = maps.region_bounds_mm(region)
+        inside = (GRID_Y_MM[None, :] >= lo[:, None]) & (GRID_Y_MM[None, :] <= hi[:, None])
+        depth = maps.region_depth_mm(region)[:, None]
+        grid = np.where(inside, np.minimum(grid, depth), grid)
+    smallest = maps.comfortable_depth_mm.min(axis=1, keepdims=True)
+    return np.where(np.isfinite(grid), grid, smallest)
+
+
+@dataclass(frozen=True)
+class _StepPlan:
+    flat: FlatStep
+    lo: FloatArray
+    hi: FloatArray
+    speed_mm_s: FloatArray
+    depth_fraction: float
+    width_mm: float
+    knead_cpm: float
+    tap_hz: float
+    tap_mode: int
+    air_kpa: FloatArray  # (Z,) level of each zone the step uses, 0 for the others
+    air: AirStep | None
+    heat_c: FloatArray  # (H,)
+    recline_deg: tuple[float, float] | None
+    foot_level: int
+
+
+class CompiledProgram:
+    """Setpoints of every tick of a program for a batch of bodies."""
+
+    def __init__(
+        self,
+        program: Program,
+        maps: BodyMapBatch,
+        description: ChairDescription,
+        *,
+        intensity: int = 3,
+        tick_s: float = 0.01,
+        limits: SafetyLimits = DEFAULT_LIMITS,
+    ) -> None:
+        if intensity not in INTENSITY_DEPTH_FACTOR:
+            raise ValueError(f"intensity: {intensity} is outside 1..5")
+        self.program = program
+        self.description = description
+        self.tick_s = tick_s
+        self.intensity = intensity
+        self.batch_size = maps.batch_size
+        self.maps = maps
+        self.flat = flatten(program)
+        self.duration_s = sum(f.seconds for f in self.flat)
+        self.n_ticks = round(self.duration_s / tick_s)
+        self._starts = [round(f.start_s / tick_s) for f in self.flat]
+        self._depth_grid = comfortable_depth_grid(maps)
+        self._rows = np.arange(self.batch_size)
+        self._limits = limits
+        self._plans = [self._plan(f, maps) for f in self.flat]
+        self._last_recline = self._recline_before()
+
+    # -- compile time ---------------------------------------------------------------------------
+
+    def _plan(self, flat: FlatStep, maps: BodyMapBatch) -> _StepPlan:
+        d, s = self.description, flat.step
+        lo, hi = zone_bounds_mm(s.zone, maps)
+        lo = np.clip(lo, d.carriage_y_min_mm, d.carriage_y_max_mm)
+        hi = np.clip(hi, d.carriage_y_min_mm, d.carriage_y_max_mm)
+        if s.technique == "roll":
+            speed = (
+                prim.pass_speed(lo, hi, flat.seconds, s.passes)
+                if s.passes
+                else np.full(self.batch_size, prim.ROLL_SPEED_MM_S[s.speed])
+            )
+        else:
+            speed = (
+                prim.pass_speed(lo, hi, flat.seconds, s.passes)
+                if s.passes
+                else np.full(self.batch_size, prim.TRAVEL_SPEED_MM_S[s.speed])
+            )
+        width = WIDTH_MM[s.width] if isinstance(s.width, str) else float(s.width)
+        air_kpa = np.zeros(d.n_air_zones)
+        if s.air is not None:
+            for zone in s.air.zones:
+                names = d.air_zones if zone == "all" else AIR_GROUPS.get(zone, (zone,))
+                for name in names:
+                    air_kpa[d.air_zone_index(name)] = min(
+                        s.air.level * AIR_KPA_PER_LEVEL, d.air_pressure_max_kpa
+                    )
+        heat = np.zeros(d.n_heaters)
+        if s.heat is not None:
+            for name, target in (("back", s.heat.back), ("calves", s.heat.calves)):
+                if target is not None and name in d.heaters:
+                    heat[d.heater_index(name)] = min(target, d.heater_target_max_c)
+        recline: tuple[float, float] | None = None
+        if isinstance(s.recline, str):
+            recline = RECLINE_PRESETS[s.recline]
+        elif isinstance(s.recline, ReclineAngles):
+            recline = (s.recline.backrest_deg, s.recline.legrest_deg)
+        if recline is not None:
+            recline = (
+                float(np.clip(recline[0], d.backrest_angle_min_deg, d.backrest_angle_max_deg)),
+                float(np.clip(recline[1], d.legrest_angle_min_deg, d.legrest_angle_max_deg)),
+            )
+        return _StepPlan(
+            flat=flat,
+            lo=lo,
+            hi=hi,
+            speed_mm_s=speed,
+            depth_fraction=min(1.0, s.depth * INTENSITY_DEPTH_FACTOR[self.intensity]),
+            width_mm=float(np.clip(width, d.width_min_mm, d.width_max_mm)),
+            knead_cpm=min(prim.KNEAD_CPM[s.speed], d.knead_speed_max_cpm)
+            if s.technique == "knead"
+            else 0.0,
+            tap_hz=min(prim.TAP_HZ[s.speed], d.tap_rate_max_hz)
+            if s.technique in ("tap", "knock", "clap")
+            else 0.0,
+            tap_mode=int(TapMode.TOGETHER if s.technique == "clap" else TapMode.ALTERNATE),
+            air_kpa=air_kpa,
+            air=s.air,
+            heat_c=heat,
+            recline_deg=recline,
+            foot_level=min(s.foot_rollers, d.foot_roller_levels),
+        )
+
+    def _recline_before(self) -> list[tuple[float, float]]:
+        """The recline in force at each step: a step that says nothing keeps the last one."""
+        d = self.description
+        current = RECLINE_PRESETS["upright"]
+        current = (
+            max(current[0], d.backrest_angle_min_deg),
+            max(current[1], d.legrest_angle_min_deg),
+        )
+        out = []
+        for plan in self._plans:
+            if plan.recline_deg is not None:
+                current = plan.recline_deg
+            out.append(current)
+        return out
+
+    # -- per tick -------------------------------------------------------------------------------
+
+    def step_at(self, tick: int) -> int:
+        """Index into ``flat`` of the step that runs at ``tick`` (the last one after the end)."""
+        return max(0, bisect.bisect_right(self._starts, tick) - 1)
+
+    def step_label(self, index: int) -> str:
+        return self.flat[index].label
+
+    def _comfortable_depth_at(self, y_mm: FloatArray) -> FloatArray:
+        pos = np.clip((y_mm - GRID_Y_MM[0]) / GRID_STEP_MM, 0.0, GRID_Y_MM.size - 1.000001)
+        i0 = pos.astype(np.intp)
+        frac = pos - i0
+        g = self._depth_grid
+        return np.asarray(
+            g[self._rows, i0] * (1 - frac) + g[self._rows, i0 + 1] * frac, dtype=np.float64
+        )
+
+    def setpoints_at(self, tick: int) -> Commands:
+        """The frame for every chair at ``tick`` (0 .. n_ticks − 1)."""
+        d = self.description
+        index = self.step_at(tick)
+        plan = self._plans[index]
+        tau = tick * self.tick_s - plan.flat.start_s
+        technique = plan.flat.step.technique
+        if technique == "shiatsu":
+            motion = prim.shiatsu(plan.lo, plan.hi, tau, plan.flat.step.dwell_seconds)
+        elif technique == "none":
+            motion = prim.park(plan.lo)
+        else:
+            motion = prim.sweep(plan.lo, plan.hi, tau, plan.speed_mm_s, plan.flat.step.rhythm)
+        y = np.clip(motion.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm)
+        depth = plan.depth_fraction * motion.depth_scale * self._comfortable_depth_at(y)
+        depth = np.clip(depth, 0.0, min(d.depth_max_mm, self._limits.roller_depth_hard_max_mm))
+        n = self.batch_size
+        backrest, legrest = self._last_recline[index]
+        return Commands(
+            carriage_y_target_mm=y,
+            carriage_speed_limit_mm_s=np.clip(
+                motion.speed_limit_mm_s, 0.0, d.carriage_speed_max_mm_s
+            ),
+            depth_target_mm=depth,
+            width_target_mm=np.full(n, plan.width_mm),
+            knead_speed_cpm=np.full(n, plan.knead_cpm),
+            knead_direction=np.full(n, 1 if int(tau // 10) % 2 == 0 else -1, dtype=np.int64),
+            tap_rate_hz=np.full(n, plan.tap_hz),
+            tap_mode=np.full(n, plan.tap_mode, dtype=np.int64),
+            air_pressure_target_kpa=np.tile(self._air_at(plan, tau), (n, 1)),
+            heater_target_c=np.tile(plan.heat_c, (n, 1)),
+            backrest_angle_target_deg=np.full(n, backrest),
+            legrest_angle_target_deg=np.full(n, legrest),
+            foot_roller_level=np.full(n, plan.foot_level, dtype=np.int64),
+        )
+
+    def _air_at(self, plan: _StepPlan, tau: float) -> FloatArray:
+        air = plan.air
+        if air is None:
+            return plan.air_kpa
+        f = air.cycles_per_min / 60.0
+        if air.rhythm == "hold":
+            return plan.air_kpa
+        if air.rhythm == "pulse":
+            return plan.air_kpa if (tau * f) % 1.0 < 0.5 else np.zeros_like(plan.air_kpa)
+        if air.rhythm == "breathing":
+            # Inflate on the in-breath, release on the out-breath: a smooth cycle at the pace.
+            return np.asarray(plan.air_kpa * 0.5 * (1 - np.cos(2 * np.pi * f * tau)))
+        used = np.flatnonzero(plan.air_kpa)
+        if used.size == 0:
+            return plan.air_kpa
+        active = used[int(tau * f * used.size) % used.size]
+        out = np.zeros_like(plan.air_kpa)
+        out[active] = plan.air_kpa[active]
+        return out
+
+
+def compile_program(
+    program: Program,
+    maps: BodyMapBatch,
+    description: ChairDescription,
+    *,
+    intensity: int = 3,
+    tick_s: float = 0.01,
+) -> CompiledProgram:
+    """Compile ``program`` for every body of ``maps`` on a chair described by ``description``."""
+    return CompiledProgram(program, maps, description, intensity=intensity, tick_s=tick_s)
