@@ -24,10 +24,11 @@ def _register_commands() -> None:
     if _registered:
         return
     _registered.append(True)
-    from openchair.cli import body_cmd, selftest_cmd
+    from openchair.cli import body_cmd, programs_cmd, selftest_cmd
 
     body_cmd.register(app)
     selftest_cmd.register(app)
+    programs_cmd.register(app)
 
 
 def main() -> None:
