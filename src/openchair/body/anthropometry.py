@@ -95,8 +95,8 @@ ROLLER_CONTACT_AREA_CM2: Final[float] = 2.0
 TISSUE_REFERENCE_FORCE_N: Final[dict[str, float]] = {
     "thighs": 2.5,
     "glutes": 2.0,
-    "sacrum": 3.5,
-    "lumbar": 3.0,
+    "sacrum": 2.5,
+    "lumbar": 2.0,
     "mid-back": 4.5,
     "upper-back": 5.0,
     "shoulders": 4.0,
