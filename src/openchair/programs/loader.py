@@ -94,8 +94,10 @@ def _describe_error(err: dict[str, object]) -> str:
     assert isinstance(ctx, dict)
     if kind in ("less_than_equal", "less_than"):
         return f"{value} is above {ctx.get('le', ctx.get('lt'))}"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"{value} is below {ctx.get('ge', ctx.get('gt'))}"
+    if kind == "greater_than_equal":
+        return f"{value} is below {ctx.get('ge')}"
+    if kind == "greater_than":
+        return f"{value} must be above {ctx.get('gt')}"
     if kind == "extra_forbidden":
         return "is not a field a program knows (a typo?)"
     if kind == "missing":
