@@ -1,0 +1,57 @@
+"""Clocks for the control loop: real time for a chair, simulated time for tests and verification.
+
+The loop asks the clock to wait until each tick is due and how late it woke; everything else is
+the same code path whichever clock drives it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class Clock(Protocol):
+    def now_s(self) -> float: ...
+
+    def sleep_until(self, t_s: float) -> None: ...
+
+
+@dataclass
+class SimulatedClock:
+    """Waiting is instant: a session runs as fast as the machine allows, the same every time."""
+
+    t_s: float = 0.0
+
+    def now_s(self) -> float:
+        return self.t_s
+
+    def sleep_until(self, t_s: float) -> None:
+        self.t_s = max(self.t_s, t_s)
+
+
+@dataclass
+class RealClock:
+    """Monotonic wall time, optionally sped up ``speed`` times (a demo at 10× real time).
+
+    It records how late each wake-up was (in session seconds), for jitter figures.
+    """
+
+    speed: float = 1.0
+    lateness_s: list[float] = field(default_factory=list)
+    _start: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        if not self.speed > 0:
+            raise ValueError(f"speed: {self.speed} must be above 0")
+
+    def now_s(self) -> float:
+        return (time.monotonic() - self._start) * self.speed
+
+    def sleep_until(self, t_s: float) -> None:
+        delay = (t_s - self.now_s()) / self.speed
+        if delay > 0.002:
+            time.sleep(delay - 0.001)
+        while self.now_s() < t_s:  # the last millisecond by polling: sleep overshoots
+            pass
+        self.lateness_s.append(self.now_s() - t_s)
