@@ -27,6 +27,13 @@ from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
+ENCODER_MARGIN_MM = 5.0
+"""A carriage reading may move at most 3 ticks' worth of full speed plus this between ticks."""
+SILENT_FORCE_N = 0.5
+SILENT_FORCE_S = 1.0
+SILENT_DEPTH_FRACTION = 0.7
+"""Rollers at 70 % of the comfortable depth always feel the back; a force reading that stays
+below SILENT_FORCE_N for SILENT_FORCE_S there means the force sensing is dead."""
 FORCE_BACKOFF_MM = 10.0
 """How far the depth ceiling drops below the current depth when a force limit is crossed."""
 CEILING_RECOVERY_MM_S = 2.0
@@ -61,6 +68,8 @@ SESSION_AUTO_OFF = "session_auto_off"
 OCCUPANCY_PAUSE = "occupancy_pause"
 OCCUPANCY_STOP = "occupancy_stop"
 RECLINE_OBSTRUCTION = "recline_obstruction"
+ENCODER_JUMP = "encoder_jump"
+FORCE_SENSOR_SILENT = "force_sensor_silent"
 
 LATCHING_RULES = frozenset(
     {
@@ -71,6 +80,8 @@ LATCHING_RULES = frozenset(
         CONTROL_DEADLINE,
         HEATER_RUNAWAY,
         OCCUPANCY_STOP,
+        ENCODER_JUMP,
+        FORCE_SENSOR_SILENT,
     }
 )
 """Rules whose reaction is the safe state, held until ``reset``."""
@@ -139,6 +150,9 @@ class SafetySupervisor:
         self._recline_hold = np.zeros((n, 2))
         self._reverse_until = np.full(n, -np.inf)
         self._late_s = 0.0
+        self._last_y = np.full(n, np.nan)
+        self._last_read_s = np.nan
+        self._silent_since = np.full(n, np.nan)
 
     # -- configuration and commands -------------------------------------------------------------
 
@@ -208,6 +222,7 @@ class SafetySupervisor:
         out = setpoints.copy()
         self._clamp_to_chair(out)
         self._check_latching(readings, now_s)
+        self._sensors(readings, now_s)
         self._occupancy(readings, now_s)
         self._auto_off(now_s)
         self._depth_and_force(out, readings, now_s)
@@ -256,6 +271,40 @@ class SafetySupervisor:
             now_s,
             self._late_s,
             lim.control_deadline_miss_s,
+            "safe state, latched",
+        )
+
+    def _sensors(self, r: Readings, now_s: float) -> None:
+        """Readings that cannot be true mean a broken sensor: the chair cannot be driven safely."""
+        d = self.description
+        dt = now_s - self._last_read_s if np.isfinite(self._last_read_s) else 0.0
+        if dt > 0:
+            possible = d.carriage_speed_max_mm_s * dt * 3 + ENCODER_MARGIN_MM
+            jump = np.abs(r.carriage_y_mm - self._last_y)
+            self._edge(
+                ENCODER_JUMP,
+                np.nan_to_num(jump) > possible,
+                now_s,
+                np.nan_to_num(jump),
+                possible,
+                "safe state, latched",
+            )
+        self._last_y = r.carriage_y_mm.copy()
+        self._last_read_s = now_s
+        deep = r.occupied & (
+            r.depth_mm > SILENT_DEPTH_FRACTION * self.comfortable_depth_at(r.carriage_y_mm)
+        )
+        quiet = deep & (np.maximum(r.force_left_n, r.force_right_n) < SILENT_FORCE_N)
+        self._silent_since = np.where(
+            quiet, np.where(np.isnan(self._silent_since), now_s, self._silent_since), np.nan
+        )
+        silent_for = np.nan_to_num(now_s - self._silent_since)
+        self._edge(
+            FORCE_SENSOR_SILENT,
+            quiet & (silent_for >= SILENT_FORCE_S),
+            now_s,
+            silent_for,
+            SILENT_FORCE_S,
             "safe state, latched",
         )
 
@@ -347,8 +396,9 @@ class SafetySupervisor:
             latch=False,
         )
         self._heater_disabled |= implausible
+        self._heater_driven_since[implausible] = np.nan
         # Stuck sensor: driven well below target, and the reading does not move.
-        driven = (target > 0) & (temps < target - 2.0)
+        driven = (target > 0) & (temps < target - 2.0) & ~self._heater_disabled
         start = driven & np.isnan(self._heater_driven_since)
         self._heater_driven_since[start] = now_s
         self._heater_last_change_temp[start] = temps[start]

@@ -1,0 +1,177 @@
+"""``openchair run`` and ``openchair demo``: a session on the twin, with its safety summary."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.live import Live
+
+from openchair.body.batch import BodyBatch
+from openchair.body.model import BodyParams
+from openchair.cli.body_spec import parse_body
+from openchair.cli.session_view import live_view, summary_table
+from openchair.control import RealClock, Session, SimulatedClock, run_session
+from openchair.control.clock import Clock
+from openchair.control.record import Outcome, SessionRecord
+from openchair.hardware.twin import TwinChair, TwinFault, UnknownFaultError
+from openchair.hardware.twin.faults import parse_fault
+from openchair.programs import ProgramError, load_program
+
+
+@dataclass(frozen=True)
+class ScheduledFault:
+    fault: TwinFault
+    at_s: float
+
+
+def parse_fault_at(text: str) -> ScheduledFault:
+    name, _, when = text.partition("@")
+    try:
+        fault = parse_fault(name.strip())
+    except UnknownFaultError as err:
+        raise typer.BadParameter(str(err), param_hint="--fault") from None
+    try:
+        at = float(when) if when else 0.0
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r}: expected NAME@SECONDS, e.g. pump_dead@30", param_hint="--fault"
+        ) from None
+    if at < 0:
+        raise typer.BadParameter(f"{text!r}: the time must not be negative", param_hint="--fault")
+    return ScheduledFault(fault, at)
+
+
+def parse_speed(text: str) -> float | None:
+    """``fast`` → None (as fast as possible), ``realtime`` → 1, a number → that many × real time."""
+    if text == "fast":
+        return None
+    if text == "realtime":
+        return 1.0
+    try:
+        speed = float(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r}: use realtime, fast or a factor like 10", param_hint="--speed"
+        ) from None
+    if not 0 < speed <= 1000:
+        raise typer.BadParameter(f"{text}: the factor must be in (0, 1000]", param_hint="--speed")
+    return speed
+
+
+def run_on_twin(
+    program_id: str,
+    body: BodyParams,
+    *,
+    speed: float | None,
+    intensity: int,
+    faults: list[ScheduledFault],
+    seed: int,
+    console: Console | None,
+    live: bool,
+) -> SessionRecord:
+    """Build twin and session, run to the end (or Ctrl-C), return the record."""
+    try:
+        program = load_program(program_id)
+    except ProgramError as err:
+        for m in err.messages:
+            typer.echo(m, err=True)
+        raise typer.Exit(2) from None
+    bodies = BodyBatch.from_params([body])
+    twin = TwinChair(bodies, seeds=[seed])
+    session = Session(program, bodies.true_maps(), twin, intensity=intensity)
+    clock: Clock = SimulatedClock() if speed is None else RealClock(speed=speed)
+    pending = sorted(faults, key=lambda f: f.at_s)
+    view: Live | None = None
+    last_print = [-1e9]
+
+    def on_tick(s: Session, now_s: float) -> None:
+        while pending and pending[0].at_s <= now_s:
+            twin.inject(pending.pop(0).fault)
+        if view is not None and s.ticks % 10 == 0:
+            view.update(live_view(s, now_s))
+        elif console is not None and not live and now_s - last_print[0] >= 60.0:
+            last_print[0] = now_s
+            r = s.last_readings
+            assert r is not None
+            console.print(
+                f"{int(now_s // 60)}:{int(now_s % 60):02d} "
+                f"{s.compiled.step_label(s.compiled.step_at(s.program_tick))} — "
+                f"y {r.carriage_y_mm[0]:.0f} mm, depth {r.depth_mm[0]:.0f} mm, "
+                f"force {max(r.force_left_n[0], r.force_right_n[0]):.0f} N"
+            )
+
+    if live and console is not None:
+        with Live(live_view(session, 0.0), console=console, refresh_per_second=10) as view:
+            return run_session(session, clock, on_tick=on_tick)
+    return run_session(session, clock, on_tick=on_tick)
+
+
+def _finish(record: SessionRecord, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(record.to_dict(), indent=2))
+    else:
+        Console().print(summary_table(record))
+    outcome = record.chairs[0].outcome
+    sys.exit(0 if outcome is Outcome.COMPLETED else 1)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("run")
+    def run_command(
+        program: Annotated[str, typer.Argument(help="Program id or .toml file.")],
+        body: Annotated[
+            str | None,
+            typer.Option(help="e.g. percentile=5,sex=female or stature=1620,mass=60,sex=female"),
+        ] = None,
+        speed: Annotated[str, typer.Option(help="realtime, fast, or a factor like 10.")] = "fast",
+        intensity: Annotated[int, typer.Option(min=1, max=5, help="1..5")] = 3,
+        fault: Annotated[
+            list[str] | None,
+            typer.Option(help="Inject a twin fault at a time: NAME@SECONDS (repeatable)."),
+        ] = None,
+        seed: Annotated[int, typer.Option(help="Seed for the twin's sensor noise.")] = 0,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    ) -> None:
+        """Run a session on the twin and print its summary (exit 1 unless it completed)."""
+        params = parse_body(body)
+        factor = parse_speed(speed)
+        faults = [parse_fault_at(f) for f in fault or []]
+        console = None if as_json else Console(stderr=True)
+        record = run_on_twin(
+            program,
+            params,
+            speed=factor,
+            intensity=intensity,
+            faults=faults,
+            seed=seed,
+            console=console,
+            live=console is not None and console.is_terminal and factor is not None,
+        )
+        _finish(record, as_json)
+
+    @app.command("demo")
+    def demo_command(
+        speed: Annotated[float, typer.Option(help="How many times real time.")] = 10.0,
+    ) -> None:
+        """A seated average person, the Quick program at 10× real time, with a live view."""
+        console = Console()
+        console.print(
+            "[bold]openchair demo[/]: the Quick program (7 min) for an average seated person, "
+            f"on the digital twin at {speed:g}× real time. Ctrl-C stops safely."
+        )
+        record = run_on_twin(
+            "quick",
+            BodyParams.from_percentile(50, "male"),
+            speed=speed,
+            intensity=3,
+            faults=[],
+            seed=0,
+            console=console,
+            live=console.is_terminal,
+        )
+        _finish(record, as_json=False)
