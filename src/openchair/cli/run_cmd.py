@@ -84,7 +84,8 @@ def run_on_twin(
     bodies = BodyBatch.from_params([body])
     twin = TwinChair(bodies, seeds=[seed])
     session = Session(program, bodies.true_maps(), twin, intensity=intensity)
-    clock: Clock = SimulatedClock() if speed is None else RealClock(speed=speed)
+    # Real time drives the twin like a chair (deadlines count); other paces are simulation.
+    clock: Clock = RealClock() if speed == 1.0 else SimulatedClock(pace=speed)
     pending = sorted(faults, key=lambda f: f.at_s)
     view: Live | None = None
     last_print = [-1e9]

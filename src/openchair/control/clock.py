@@ -16,18 +16,36 @@ class Clock(Protocol):
 
     def sleep_until(self, t_s: float) -> None: ...
 
+    def late_by_s(self, t_s: float) -> float:
+        """How late, in wall-clock seconds, the tick due at ``t_s`` is running."""
+        ...
+
 
 @dataclass
 class SimulatedClock:
-    """Waiting is instant: a session runs as fast as the machine allows, the same every time."""
+    """Simulated time: deterministic, never late.
+
+    Without ``pace`` waiting is instant and a session runs as fast as the machine allows. With
+    ``pace`` (e.g. 10) simulated time is held to at most that many times wall time, for demos;
+    falling behind is not a missed deadline here, because no real chair is waiting.
+    """
 
     t_s: float = 0.0
+    pace: float | None = None
+    _wall_start: float = field(default_factory=time.monotonic)
 
     def now_s(self) -> float:
         return self.t_s
 
     def sleep_until(self, t_s: float) -> None:
         self.t_s = max(self.t_s, t_s)
+        if self.pace is not None:
+            ahead = self.t_s / self.pace - (time.monotonic() - self._wall_start)
+            if ahead > 0.001:
+                time.sleep(ahead)
+
+    def late_by_s(self, t_s: float) -> float:
+        return 0.0
 
 
 @dataclass
@@ -54,4 +72,7 @@ class RealClock:
             time.sleep(delay - 0.001)
         while self.now_s() < t_s:  # the last millisecond by polling: sleep overshoots
             pass
-        self.lateness_s.append(self.now_s() - t_s)
+        self.lateness_s.append(self.late_by_s(t_s))
+
+    def late_by_s(self, t_s: float) -> float:
+        return max(0.0, (self.now_s() - t_s) / self.speed)

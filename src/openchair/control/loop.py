@@ -32,7 +32,7 @@ def run_session(
         while max_ticks is None or k < max_ticks:
             t = session.start_s + k * session.tick_s
             clock.sleep_until(t)
-            late = max(0.0, clock.now_s() - t)
+            late = clock.late_by_s(t)
             alive = session.tick(t, late)
             if on_tick is not None:
                 on_tick(session, t)

@@ -1,0 +1,333 @@
+"""Each safety rule reacts as PRODUCT.md section 6 says; any frame in gives a safe frame out."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from openchair.body.batch import BodyBatch
+from openchair.body.bodymap import BodyMapBatch
+from openchair.body.model import BodyParams
+from openchair.hardware.contract import BoardFault, ChairDescription, Commands, Readings
+from openchair.safety import supervisor as sv
+from openchair.safety.limits import DEFAULT_LIMITS as LIM
+from openchair.safety.supervisor import SafetySupervisor
+
+DESC = ChairDescription()
+MAPS: BodyMapBatch = BodyBatch.from_params(
+    [BodyParams.from_percentile(50, "male"), BodyParams.from_percentile(5, "female")]
+).true_maps()
+N = MAPS.batch_size
+
+
+def readings(t: float = 0.0, **over: object) -> Readings:
+    base = dict(
+        time_s=t,
+        carriage_y_mm=np.full(N, 250.0),
+        depth_mm=np.full(N, 30.0),
+        width_mm=np.full(N, 70.0),
+        force_left_n=np.full(N, 10.0),
+        force_right_n=np.full(N, 10.0),
+        shoulder_sensor=np.zeros(N, dtype=bool),
+        air_pressure_kpa=np.zeros((N, DESC.n_air_zones)),
+        heater_temp_c=np.full((N, DESC.n_heaters), 30.0),
+        backrest_angle_deg=np.full(N, 120.0),
+        legrest_angle_deg=np.full(N, 30.0),
+        backrest_current_a=np.full(N, 0.05),
+        legrest_current_a=np.full(N, 0.05),
+        occupied=np.ones(N, dtype=bool),
+        stop_button=np.zeros(N, dtype=bool),
+        fault_flags=np.zeros(N, dtype=np.int64),
+    )
+    base.update(over)
+    return Readings(**base)  # type: ignore[arg-type]
+
+
+def program_frame() -> Commands:
+    f = Commands.safe(DESC, N)
+    f.carriage_y_target_mm[:] = 260.0
+    f.carriage_speed_limit_mm_s[:] = 30.0
+    f.depth_target_mm[:] = 40.0
+    f.knead_speed_cpm[:] = 30.0
+    f.air_pressure_target_kpa[:, 4] = 20.0
+    f.heater_target_c[:, 0] = 40.0
+    f.backrest_angle_target_deg[:] = 130.0
+    f.legrest_angle_target_deg[:] = 40.0
+    return f
+
+
+def is_safe(frame: Commands, chair: int) -> bool:
+    return bool(
+        frame.depth_target_mm[chair] == 0
+        and frame.carriage_speed_limit_mm_s[chair] == 0
+        and frame.knead_speed_cpm[chair] == 0
+        and frame.tap_rate_hz[chair] == 0
+        and np.all(frame.air_pressure_target_kpa[chair] == 0)
+        and np.all(frame.heater_target_c[chair] == 0)
+        and frame.foot_roller_level[chair] == 0
+    )
+
+
+def rules(sup: SafetySupervisor) -> list[tuple[int, str]]:
+    return [(e.chair, e.rule) for e in sup.events]
+
+
+def test_stop_button_gives_the_safe_state_in_the_same_tick_and_latches_until_reset() -> None:
+    sup = SafetySupervisor(DESC, MAPS)
+    pressed = np.array([False, True])
+    out = sup.filter(program_frame(), readings(stop_button=pressed), 0.0)
+    assert is_safe(out, 1) and not is_safe(out, 0)
+    # Carriage and recline hold where they are: nothing moves on its own.
+    assert out.carriage_y_target_mm[1] == 250.0 and out.backrest_angle_target_deg[1] == 120.0
+    out = sup.filter(program_frame(), readings(0.01), 0.01)  # button released: still latched
+    assert is_safe(out, 1)
+    assert rules(sup) == [(1, sv.STOP_BUTTON)]
+    sup.reset([1])
+    assert not is_safe(sup.filter(program_frame(), readings(0.02), 0.02), 1)
+
+
+def test_remote_stop_and_board_and_loop_faults_latch_the_safe_state() -> None:
+    sup = SafetySupervisor(DESC, MAPS)
+    sup.stop([0], now_s=0.0)
+    assert is_safe(sup.filter(program_frame(), readings(), 0.0), 0)
+    sup = SafetySupervisor(DESC, MAPS)
+    flags = np.array([0, int(BoardFault.WATCHDOG)], dtype=np.int64)
+    assert is_safe(sup.filter(program_frame(), readings(fault_flags=flags), 0.0), 1)
+    assert sup.latched_rule == [None, sv.BOARD_WATCHDOG]
+    sup = SafetySupervisor(DESC, MAPS)
+    out = sup.filter(program_frame(), readings(t=0.0), 0.5)  # readings 0.5 s old
+    assert is_safe(out, 0) and sup.latched_rule[0] == sv.DRIVER_LOST
+    sup = SafetySupervisor(DESC, MAPS)
+    sup.note_tick_lateness(0.2)
+    assert is_safe(sup.filter(program_frame(), readings(), 0.0), 0)
+    assert sup.latched_rule == [sv.CONTROL_DEADLINE] * 2
+
+
+def test_force_above_comfort_backs_the_depth_off_at_once() -> None:
+    sup = SafetySupervisor(DESC, MAPS)
+    y = np.full(N, 250.0)
+    comfort = sup.comfort_force_at(y)
+    force = comfort + 5.0
+    out = sup.filter(program_frame(), readings(force_left_n=force, depth_mm=np.full(N, 35.0)), 0.0)
+    assert np.all(out.depth_target_mm <= 35.0 - sv.FORCE_BACKOFF_MM + 1e-9)
+    assert {r for _, r in rules(sup)} == {sv.ROLLER_FORCE}
+
+
+def test_neck_gets_only_light_force_and_hard_limit_always_holds() -> None:
+    sup = SafetySupervisor(DESC, MAPS)
+    neck_y = MAPS.landmark_y_mm("C7") + 40
+    assert np.all(sup.comfort_force_at(neck_y) <= LIM.neck_force_max_n)
+    assert np.all(sup.comfort_force_at(np.full(N, 250.0)) <= LIM.roller_force_hard_max_n)
+
+
+def test_depth_is_clamped_to_the_comfortable_depth_and_120_mm() -> None:
+    sup = SafetySupervisor(DESC, MAPS)
+    f = program_frame()
+    f.depth_target_mm[:] = 120.0
+    out = sup.filter(f, readings(), 0.0)
+    allowed = np.minimum(
+        sup.comfortable_depth_at(np.full(N, 250.0)), sup.comfortable_depth_at(np.full(N, 260.0))
+    )
+    assert np.all(out.depth_target_mm <= allowed + 1e-9) and np.all(out.depth_target_mm < 120)
+    assert sv.ROLLER_DEPTH in {r for _, r in rules(sup)}
+
+
+def test_heater_target_capped_off_above_43_and_broken_sensors_disable_it() -> None:
+    sup = SafetySupervisor(DESC, MAPS)
+    f = program_frame()
+    f.heater_target_c[:, 0] = 45.0
+    out = sup.filter(f, readings(), 0.0)
+    assert np.all(out.heater_target_c[:, 0] == LIM.heater_target_max_c)
+    temps = np.array([[43.2, 30.0], [30.0, 30.0]])
+    out = sup.filter(program_frame(), readings(0.01, heater_temp_c=temps), 0.01)
+    assert out.heater_target_c[0, 0] == 0.0 and out.heater_target_c[1, 0] == 40.0
+    sup = SafetySupervisor(DESC, MAPS)
+    temps = np.array([[-40.0, 30.0], [150.0, 30.0]])
+    for k in range(3):
+        out = sup.filter(program_frame(), readings(k * 0.01, heater_temp_c=temps), k * 0.01)
+    assert np.all(out.heater_target_c[:, 0] == 0.0)
+    assert rules(sup).count((0, sv.HEATER_SENSOR)) == 1 and (1, sv.HEATER_SENSOR) in rules(sup)
+
+
+def test_a_stuck_heater_sensor_and_an_unexplained_rise_are_faults() -> None:
+    sup = SafetySupervisor(DESC, MAPS)
+    t = 0.0
+    while t < LIM.heater_sensor_stuck_s + 1:
+        out = sup.filter(program_frame(), readings(t), t)
+        t += 0.5
+    assert np.all(out.heater_target_c[:, 0] == 0.0)
+    assert (0, sv.HEATER_STUCK_SENSOR) in rules(sup)
+    # Heater commanded off, yet warming 0.15 °C/s: a relay stuck on.
+    sup = SafetySupervisor(DESC, MAPS)
+    f = program_frame()
+    f.heater_target_c[:] = 0.0
+    t = 0.0
+    while t < 60.0:
+        temps = np.array([[30.0 + max(0.0, t - 20) * 0.15, 30.0], [30.0, 30.0]])
+        out = sup.filter(f, readings(t, heater_temp_c=temps), t)
+        t += 0.5
+    assert sup.latched_rule == [sv.HEATER_RUNAWAY, None]
+    assert is_safe(out, 0)
+
+
+def test_air_over_45_kpa_vents_and_no_valve_inflates_longer_than_10_s() -> None:
+    sup = SafetySupervisor(DESC, MAPS)
+    p = np.zeros((N, DESC.n_air_zones))
+    p[0, 4] = 46.0
+    out = sup.filter(program_frame(), readings(air_pressure_kpa=p), 0.0)
+    assert np.all(out.air_pressure_target_kpa[0] == 0.0)
+    sup = SafetySupervisor(DESC, MAPS)
+    t = 0.0
+    vented_at = None
+    while t < 12.0:
+        out = sup.filter(program_frame(), readings(t), t)  # pressure never rises
+        if vented_at is None and out.air_pressure_target_kpa[0, 4] == 0.0:
+            vented_at = t
+        t += 0.1
+    assert vented_at is not None and 10.0 < vented_at <= 10.2
+    assert (0, sv.AIR_VALVE_TIME) in rules(sup)
+
+
+def test_session_auto_off_after_30_minutes() -> None:
+    sup = SafetySupervisor(DESC, MAPS, session_start_s=100.0)
+    t = 100.0 + LIM.session_auto_off_s - 0.01
+    sup.filter(program_frame(), readings(t), t)
+    assert not sup.finish_requested.any()
+    t += 0.02
+    sup.filter(program_frame(), readings(t), t)
+    assert sup.finish_requested.all()
+
+
+def test_nobody_seated_pauses_then_stops() -> None:
+    sup = SafetySupervisor(DESC, MAPS)
+    empty = np.array([False, True])
+    out = sup.filter(program_frame(), readings(0.0, occupied=empty), 0.0)
+    assert out.depth_target_mm[0] == 0.0 and out.carriage_speed_limit_mm_s[0] == 0.0
+    assert sup.latched_rule == [None, None]
+    out = sup.filter(
+        program_frame(), readings(LIM.unoccupied_stop_s, occupied=empty), LIM.unoccupied_stop_s
+    )
+    assert sup.latched_rule == [sv.OCCUPANCY_STOP, None]
+    # Someone who comes back in time resumes.
+    sup = SafetySupervisor(DESC, MAPS)
+    sup.filter(program_frame(), readings(0.0, occupied=empty), 0.0)
+    out = sup.filter(program_frame(), readings(5.0), 5.0)
+    assert out.depth_target_mm[0] > 0
+
+
+def test_recline_current_spike_stops_and_reverses_briefly() -> None:
+    sup = SafetySupervisor(DESC, MAPS)
+    f = program_frame()
+    f.legrest_angle_target_deg[:] = 0.0  # lowering from 30°
+    spike = np.array([4.5, 0.05])
+    out = sup.filter(f, readings(0.0, legrest_current_a=spike), 0.0)
+    assert out.legrest_angle_target_deg[0] == pytest.approx(32.0)  # backs up 2°
+    assert out.legrest_angle_target_deg[1] == 0.0
+    out = sup.filter(
+        f,
+        readings(LIM.recline_reverse_s + 0.1, legrest_angle_deg=np.full(N, 32.0)),
+        LIM.recline_reverse_s + 0.1,
+    )
+    assert out.legrest_angle_target_deg[0] == pytest.approx(32.0)  # then holds there
+    assert (0, sv.RECLINE_OBSTRUCTION) in rules(sup)
+
+
+def test_impossible_encoder_jump_and_silent_force_sensing_are_faults() -> None:
+    sup = SafetySupervisor(DESC, MAPS)
+    sup.filter(program_frame(), readings(0.0), 0.0)
+    out = sup.filter(program_frame(), readings(0.01, carriage_y_mm=np.array([450.0, 250.5])), 0.01)
+    assert is_safe(out, 0) and sup.latched_rule == [sv.ENCODER_JUMP, None]
+    sup = SafetySupervisor(DESC, MAPS)
+    deep = sup.comfortable_depth_at(np.full(N, 250.0)) * 0.9
+    zero = np.zeros(N)
+    t = 0.0
+    while t <= sv.SILENT_FORCE_S + 0.02:
+        out = sup.filter(
+            program_frame(), readings(t, depth_mm=deep, force_left_n=zero, force_right_n=zero), t
+        )
+        t += 0.01
+    assert sup.latched_rule == [sv.FORCE_SENSOR_SILENT] * 2
+
+
+finite = st.floats(allow_nan=True, allow_infinity=True, width=64)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    y=finite,
+    speed=finite,
+    depth=finite,
+    width=finite,
+    knead=finite,
+    tap=finite,
+    air=finite,
+    heat=finite,
+    back=finite,
+    leg=finite,
+    force=st.floats(0, 400),
+    temp=st.floats(-60, 160),
+    pressure=st.floats(0, 60),
+    stop=st.booleans(),
+    occupied=st.booleans(),
+)
+def test_any_frame_in_gives_a_valid_frame_within_every_limit_out(
+    y: float,
+    speed: float,
+    depth: float,
+    width: float,
+    knead: float,
+    tap: float,
+    air: float,
+    heat: float,
+    back: float,
+    leg: float,
+    force: float,
+    temp: float,
+    pressure: float,
+    stop: bool,
+    occupied: bool,
+) -> None:
+    sup = SafetySupervisor(DESC, MAPS)
+    f = Commands.safe(DESC, N)
+    f = dataclasses.replace(
+        f,
+        carriage_y_target_mm=np.full(N, y),
+        carriage_speed_limit_mm_s=np.full(N, speed),
+        depth_target_mm=np.full(N, depth),
+        width_target_mm=np.full(N, width),
+        knead_speed_cpm=np.full(N, knead),
+        tap_rate_hz=np.full(N, tap),
+        air_pressure_target_kpa=np.full((N, DESC.n_air_zones), air),
+        heater_target_c=np.full((N, DESC.n_heaters), heat),
+        backrest_angle_target_deg=np.full(N, back),
+        legrest_angle_target_deg=np.full(N, leg),
+    )
+    r = readings(
+        force_left_n=np.full(N, force),
+        heater_temp_c=np.full((N, DESC.n_heaters), temp),
+        air_pressure_kpa=np.full((N, DESC.n_air_zones), pressure),
+        stop_button=np.full(N, stop),
+        occupied=np.full(N, occupied),
+    )
+    out = sup.filter(f, r, 0.0)
+    out.validate(DESC)
+    comfortable = sup.comfortable_depth_at(r.carriage_y_mm)
+    assert np.all(
+        out.depth_target_mm <= np.minimum(comfortable, LIM.roller_depth_hard_max_mm) + 1e-9
+    )
+    assert np.all(out.heater_target_c <= LIM.heater_target_max_c)
+    assert np.all(out.air_pressure_target_kpa <= LIM.air_pressure_max_kpa)
+    if temp >= LIM.heater_surface_max_c:
+        assert np.all(out.heater_target_c == 0)
+    if pressure > LIM.air_pressure_max_kpa:
+        assert np.all(out.air_pressure_target_kpa == 0)
+    if force > LIM.roller_force_hard_max_n:
+        assert np.all(out.depth_target_mm <= r.depth_mm - sv.FORCE_BACKOFF_MM + 1e-9)
+    if stop or not occupied:
+        assert all(out.depth_target_mm == 0)
+    if stop:
+        assert all(is_safe(out, i) for i in range(N))
