@@ -1,10 +1,7 @@
 #!/usr/bin/env bash
-# The README's first command: installs what is needed, then runs the demo on the digital twin.
-# Until the massage demo exists, the demo is the chair's self-test on the twin.
+# The README's first command: installs what is needed, then runs the massage demo on the twin
+# (the Quick program for an average person at 10x real time, with a live terminal view).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-if .venv/bin/openchair demo --help >/dev/null 2>&1; then
-    exec .venv/bin/openchair demo "$@"
-fi
-exec .venv/bin/openchair selftest "$@"
+exec .venv/bin/openchair demo "$@"

@@ -68,9 +68,9 @@ class RealClock:
 
     def sleep_until(self, t_s: float) -> None:
         delay = (t_s - self.now_s()) / self.speed
-        if delay > 0.002:
-            time.sleep(delay - 0.001)
-        while self.now_s() < t_s:  # the last millisecond by polling: sleep overshoots
+        if delay > 0.0005:
+            time.sleep(delay - 0.0003)
+        while self.now_s() < t_s:  # the last 0.3 ms by polling: sleep overshoots
             pass
         self.lateness_s.append(self.late_by_s(t_s))
 
