@@ -24,7 +24,7 @@ from bench_twin import machine
 from openchair.body.batch import BodyBatch
 from openchair.body.model import BodyParams
 from openchair.control import LiveCommand, RealClock, Session, SimulatedClock, run_session
-from openchair.hardware.contract import ChairDescription, Commands, Readings
+from openchair.hardware.recording import RecordingDriver
 from openchair.hardware.twin import TwinChair
 from openchair.programs import ProgramLibrary
 
@@ -66,37 +66,13 @@ def realtime(seconds: float) -> None:
     )
 
 
-class Spy:
-    def __init__(self, twin: TwinChair) -> None:
-        self.twin = twin
-        self.frames: list[Commands] = []
-
-    @property
-    def description(self) -> ChairDescription:
-        return self.twin.description
-
-    @property
-    def batch_size(self) -> int:
-        return self.twin.batch_size
-
-    def read(self, now_s: float) -> Readings:
-        return self.twin.read(now_s)
-
-    def write(self, commands: Commands, now_s: float) -> None:
-        self.frames.append(commands)
-        self.twin.write(commands, now_s)
-
-    def close(self) -> None:
-        self.twin.close()
-
-
 def stop_latency() -> None:
     latencies = {"stop command": [], "stop button": []}  # type: dict[str, list[int]]
     for trial in range(20):
         for kind in latencies:
             bodies = BodyBatch.from_params([BodyParams.from_percentile(50, "male")])
             twin = TwinChair(bodies)
-            spy = Spy(twin)
+            spy = RecordingDriver(twin)
             session = Session(
                 ProgramLibrary(user_dir=None).get("deep-tissue"), bodies.true_maps(), spy
             )

@@ -16,7 +16,8 @@ from openchair.body.landmarks import LANDMARK_INDEX
 from openchair.body.model import BodyParams
 from openchair.cli.app import _register_commands, app
 from openchair.control import LiveCommand, Outcome, Session, SimulatedClock, State, run_session
-from openchair.hardware.contract import ChairDescription, Commands, Readings
+from openchair.hardware.contract import Commands, Readings
+from openchair.hardware.recording import RecordingDriver
 from openchair.hardware.twin import TwinChair, TwinFault
 from openchair.programs import parse_program
 from openchair.safety.limits import DEFAULT_LIMITS as LIM
@@ -55,36 +56,10 @@ air = { zones = ["calves"], level = 4, rhythm = "hold" }
 PEOPLE = [BodyParams.from_percentile(50, "male"), BodyParams.from_percentile(5, "female", seed=4)]
 
 
-class SpyDriver:
-    """A driver that records every frame it is given."""
-
-    def __init__(self, twin: TwinChair) -> None:
-        self.twin = twin
-        self.frames: list[Commands] = []
-
-    @property
-    def description(self) -> ChairDescription:
-        return self.twin.description
-
-    @property
-    def batch_size(self) -> int:
-        return self.twin.batch_size
-
-    def read(self, now_s: float) -> Readings:
-        return self.twin.read(now_s)
-
-    def write(self, commands: Commands, now_s: float) -> None:
-        self.frames.append(commands.copy())
-        self.twin.write(commands, now_s)
-
-    def close(self) -> None:
-        self.twin.close()
-
-
-def make_session(people: list[BodyParams] = PEOPLE) -> tuple[Session, TwinChair, SpyDriver]:
+def make_session(people: list[BodyParams] = PEOPLE) -> tuple[Session, TwinChair, RecordingDriver]:
     bodies = BodyBatch.from_params(people)
     twin = TwinChair(bodies, seeds=list(range(len(people))))
-    spy = SpyDriver(twin)
+    spy = RecordingDriver(twin)
     return Session(SHORT, bodies.true_maps(), spy), twin, spy
 
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from openchair.body.batch import BodyBatch
 from openchair.body.model import BodyParams
 from openchair.cli.app import _register_commands, app
-from openchair.hardware.contract import ChairDescription, Commands, Readings
+from openchair.hardware.recording import RecordingDriver
 from openchair.hardware.twin import TwinChair, TwinFault
 from openchair.selftest import SelfTestReport, SimulatedTicker, Verdict, run_selftest
 
@@ -85,42 +85,16 @@ def test_a_fault_elsewhere_is_found_where_it_is() -> None:
     assert report.failed_parts() == ["air seat"]
 
 
-class RecordingDriver:
-    """Wraps the twin and keeps every frame, to check the self-test stays within the contract."""
-
-    def __init__(self, inner: TwinChair) -> None:
-        self.inner = inner
-        self.frames: list[tuple[float, Commands]] = []
-
-    @property
-    def description(self) -> ChairDescription:
-        return self.inner.description
-
-    @property
-    def batch_size(self) -> int:
-        return self.inner.batch_size
-
-    def read(self, now_s: float) -> Readings:
-        return self.inner.read(now_s)
-
-    def write(self, commands: Commands, now_s: float) -> None:
-        self.frames.append((now_s, commands.copy()))
-        self.inner.write(commands, now_s)
-
-    def close(self) -> None:
-        self.inner.close()
-
-
 def test_selftest_sends_valid_frames_often_enough_and_presses_gently() -> None:
     twin = TwinChair(BodyBatch.from_params([BodyParams.from_percentile(50, "female")]))
     driver = RecordingDriver(twin)
     report = run_selftest(driver, SimulatedTicker())
     assert report.passed
-    times = [t for t, _ in driver.frames]
+    times = [t for t, _ in driver.writes]
     gaps = [b - a for a, b in itertools.pairwise(times)]
     # Only the deliberate watchdog check leaves the board without frames.
     assert sum(g > 0.1 for g in gaps) == 1
-    for _, frame in driver.frames:
+    for _, frame in driver.writes:
         frame.validate(twin.description)
 
 

@@ -14,7 +14,8 @@ import numpy.typing as npt
 
 from openchair.body import anthropometry as anthro
 from openchair.body.bodymap import BodyMapBatch
-from openchair.body.model import GRID_STEP_MM, GRID_Y_MM, Body, BodyParams, make_body
+from openchair.body.model import Body, BodyParams, make_body
+from openchair.body.track import GRID_Y_MM, grid_position, sample_linear
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -64,18 +65,9 @@ class BodyBatch:
         index = np.arange(self.batch_size)[chairs]
         return BodyBatch.from_bodies([self.bodies[int(i)] for i in np.atleast_1d(index)])
 
-    def _grid_index(self, y_mm: FloatArray) -> tuple[IntArray, FloatArray]:
-        pos = np.clip((y_mm - GRID_Y_MM[0]) / GRID_STEP_MM, 0.0, GRID_Y_MM.size - 1.000001)
-        i0 = pos.astype(np.intp)
-        return i0, pos - i0
-
     def at(self, field: FloatArray, y_mm: FloatArray) -> FloatArray:
         """``field`` (N, G) sampled at each body's own ``y_mm`` (N,), linearly interpolated."""
-        i0, frac = self._grid_index(y_mm)
-        rows = np.arange(field.shape[0])
-        lo = field[rows, i0]
-        hi = field[rows, i0 + 1]
-        return np.asarray(lo + (hi - lo) * frac, dtype=np.float64)
+        return sample_linear(field, y_mm)
 
     def roller_force_n(self, y_mm: FloatArray, protrusion_mm: FloatArray, side: int) -> FloatArray:
         """Static force of one roller (0 left, 1 right) protruding ``protrusion_mm`` at ``y_mm``.
@@ -83,7 +75,7 @@ class BodyBatch:
         Zero until the roller reaches the skin (the back gap), then the tissue law
         ``F = F_ref · (exp(c / c_e) − 1)``: the stiffness rises with compression ``c``.
         """
-        i0, frac = self._grid_index(y_mm)
+        i0, frac = grid_position(y_mm)
         rows = np.arange(self.batch_size)
         gap = self.back_gap_mm[rows, i0] * (1 - frac) + self.back_gap_mm[rows, i0 + 1] * frac
         ref = (

@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from openchair.body.landmarks import LANDMARK_INDEX, LANDMARKS, REGION_NAMES, REGIONS
+from openchair.body.track import GRID_Y_MM
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -98,6 +99,20 @@ class BodyMapBatch:
     def region_comfort_force_n(self, region: str) -> FloatArray:
         """The comfort force of a region for every body, shape (N,)."""
         return self.comfort_force_n[:, _region_column(region)]
+
+    def along_track(self, per_region: FloatArray) -> FloatArray:
+        """Per-region values (N, R) as a profile (N, G) on the track grid.
+
+        Where regions overlap the smaller value holds; between or beyond regions, the person's
+        smallest value: the cautious reading for a limit (comfortable depth, comfort force).
+        """
+        grid = np.full((self.batch_size, GRID_Y_MM.size), np.inf)
+        for j, region in enumerate(REGION_NAMES):
+            lo, hi = self.region_bounds_mm(region)
+            inside = (GRID_Y_MM[None, :] >= lo[:, None]) & (GRID_Y_MM[None, :] <= hi[:, None])
+            grid = np.where(inside, np.minimum(grid, per_region[:, j : j + 1]), grid)
+        smallest = per_region.min(axis=1, keepdims=True)
+        return np.where(np.isfinite(grid), grid, smallest)
 
     def map_at(self, i: int) -> BodyMap:
         """Body ``i`` as a single :class:`BodyMap`."""

@@ -24,13 +24,11 @@ from openchair.body.landmarks import (
     REGIONS,
     SPINE_LANDMARKS,
 )
+from openchair.body.track import GRID_STEP_MM, GRID_Y_MM
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 
 FloatArray = npt.NDArray[np.float64]
 
-GRID_STEP_MM: Final[float] = 5.0
-GRID_Y_MM: Final[FloatArray] = np.arange(-550.0, 800.0 + GRID_STEP_MM / 2, GRID_STEP_MM)
-"""The track from under the thighs to above the shoulders, every 5 mm."""
 
 __all__ = ["GRID_Y_MM", "Body", "BodyParams", "BodyParamsError", "Sex", "TightSpot", "make_body"]
 

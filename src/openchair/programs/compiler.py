@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from openchair.body.bodymap import BodyMapBatch
 from openchair.body.landmarks import LANDMARKS, REGION_NAMES
-from openchair.body.model import GRID_STEP_MM, GRID_Y_MM
+from openchair.body.track import sample_linear
 from openchair.hardware.contract import ChairDescription, Commands, TapMode
 from openchair.programs import primitives as prim
 from openchair.programs.model import (
@@ -100,15 +100,7 @@ def zone_bounds_mm(zone: str, maps: BodyMapBatch) -> tuple[FloatArray, FloatArra
 def comfortable_depth_grid(maps: BodyMapBatch) -> FloatArray:
     """(N, G) comfortable depth at every track position: the region's, the smallest where
     regions overlap, and the person's smallest anywhere between regions."""
-    n = maps.batch_size
-    grid = np.full((n, GRID_Y_MM.size), np.inf)
-    for region in REGION_NAMES:
-        lo, hi = maps.region_bounds_mm(region)
-        inside = (GRID_Y_MM[None, :] >= lo[:, None]) & (GRID_Y_MM[None, :] <= hi[:, None])
-        depth = maps.region_depth_mm(region)[:, None]
-        grid = np.where(inside, np.minimum(grid, depth), grid)
-    smallest = maps.comfortable_depth_mm.min(axis=1, keepdims=True)
-    return np.where(np.isfinite(grid), grid, smallest)
+    return maps.along_track(maps.comfortable_depth_mm)
 
 
 @dataclass(frozen=True)
@@ -249,13 +241,7 @@ class CompiledProgram:
         return self.flat[index].label
 
     def _comfortable_depth_at(self, y_mm: FloatArray) -> FloatArray:
-        pos = np.clip((y_mm - GRID_Y_MM[0]) / GRID_STEP_MM, 0.0, GRID_Y_MM.size - 1.000001)
-        i0 = pos.astype(np.intp)
-        frac = pos - i0
-        g = self._depth_grid
-        return np.asarray(
-            g[self._rows, i0] * (1 - frac) + g[self._rows, i0 + 1] * frac, dtype=np.float64
-        )
+        return sample_linear(self._depth_grid, y_mm)
 
     def setpoints_at(self, tick: int) -> Commands:
         """The frame for every chair at ``tick`` (0 .. n_ticks − 1)."""

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from openchair.body.bodymap import BodyMapBatch
 from openchair.body.landmarks import REGION_NAMES
-from openchair.body.model import GRID_STEP_MM, GRID_Y_MM
+from openchair.body.track import GRID_Y_MM, sample_cautious
 from openchair.hardware.contract import BoardFault, ChairDescription, Commands, Readings
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 
@@ -161,22 +161,13 @@ class SafetySupervisor:
         if maps.batch_size != self.batch_size:
             raise ValueError(f"maps are for {maps.batch_size} chairs, not {self.batch_size}")
         self.maps = maps
-        n, g = self.batch_size, GRID_Y_MM.size
-        depth = np.full((n, g), np.inf)
-        force = np.full((n, g), np.inf)
-        for region in REGION_NAMES:
-            lo, hi = maps.region_bounds_mm(region)
-            inside = (GRID_Y_MM[None, :] >= lo[:, None]) & (GRID_Y_MM[None, :] <= hi[:, None])
-            depth = np.where(
-                inside, np.minimum(depth, maps.region_depth_mm(region)[:, None]), depth
-            )
-            f = maps.region_comfort_force_n(region)
-            if region == "neck":
-                f = np.minimum(f, self.limits.neck_force_max_n)
-            force = np.where(inside, np.minimum(force, f[:, None]), force)
-        # Between or beyond regions: the person's most cautious values.
-        depth = np.where(np.isfinite(depth), depth, maps.comfortable_depth_mm.min(axis=1)[:, None])
-        force = np.where(np.isfinite(force), force, maps.comfort_force_n.min(axis=1)[:, None])
+        force_by_region = maps.comfort_force_n.copy()
+        neck = REGION_NAMES.index("neck")
+        force_by_region[:, neck] = np.minimum(
+            force_by_region[:, neck], self.limits.neck_force_max_n
+        )
+        depth = maps.along_track(maps.comfortable_depth_mm)
+        force = maps.along_track(force_by_region)
         # Above the neck region (the head) only neck-level force is ever allowed.
         above_neck = GRID_Y_MM[None, :] > maps.region_bounds_mm("neck")[1][:, None]
         force = np.where(above_neck, np.minimum(force, self.limits.neck_force_max_n), force)
@@ -207,10 +198,10 @@ class SafetySupervisor:
         return self._latched.copy()
 
     def comfort_force_at(self, y_mm: FloatArray) -> FloatArray:
-        return self._grid_at(self._force_grid, y_mm)
+        return sample_cautious(self._force_grid, y_mm)
 
     def comfortable_depth_at(self, y_mm: FloatArray) -> FloatArray:
-        return self._grid_at(self._depth_grid, y_mm)
+        return sample_cautious(self._depth_grid, y_mm)
 
     # -- the filter -----------------------------------------------------------------------------
 
@@ -594,14 +585,6 @@ class SafetySupervisor:
         out.air_pressure_target_kpa = np.where(mask[:, None], 0.0, out.air_pressure_target_kpa)
         out.heater_target_c = np.where(mask[:, None], 0.0, out.heater_target_c)
         out.foot_roller_level = np.where(mask, 0, out.foot_roller_level)
-
-    def _grid_at(self, grid: FloatArray, y_mm: FloatArray) -> FloatArray:
-        pos = np.clip((y_mm - GRID_Y_MM[0]) / GRID_STEP_MM, 0.0, GRID_Y_MM.size - 1.000001)
-        i0 = pos.astype(np.intp)
-        # The more cautious of the two neighbouring grid values: no interpolation past a limit.
-        return np.asarray(
-            np.minimum(grid[self._rows, i0], grid[self._rows, i0 + 1]), dtype=np.float64
-        )
 
     def _chairs(self, chairs: Sequence[int] | None) -> list[int]:
         if chairs is None:
