@@ -65,6 +65,7 @@ EXPECTED_FAILURE = {
     TwinFault.LOST_COMMANDS: ({"board link"}, "lost commands"),
     TwinFault.OCCUPANT_LEAVES: ({"seat occupancy"}, "senses nobody"),
     TwinFault.LEGREST_OBSTRUCTION: ({"leg rest"}, "something caught"),
+    TwinFault.OCCUPANT_LEANS_FORWARD: ({"roller force sensors"}, "leaning against the backrest"),
 }
 
 

@@ -376,6 +376,8 @@ def test_each_fault_shows_in_the_readings() -> None:
     assert twin.read(twin.time_s).fault_flags[0] & BoardFault.WATCHDOG
     r, twin = sensed_after(TwinFault.OCCUPANT_LEAVES, seconds=0.1)
     assert not r.occupied[0] and r.force_left_n[0] == 0.0
+    r, twin = sensed_after(TwinFault.OCCUPANT_LEANS_FORWARD, seconds=0.1)
+    assert r.occupied[0] and r.force_left_n[0] == 0.0 and twin.truth.force_left_n[0] == 0.0
     r, twin = sensed_after(TwinFault.LEGREST_OBSTRUCTION, seconds=1.0)
     assert r.legrest_current_a[0] > 3.0
     assert r.legrest_angle_deg[0] == pytest.approx(40.0, abs=0.5)  # cannot lower

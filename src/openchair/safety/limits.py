@@ -67,6 +67,12 @@ class SafetyLimits:
     driver_silent_s: float = 0.1
     """A driver whose readings have not changed time for this long is lost."""
 
+    scan_contact_force_n: float = 4.0
+    """The body scan keeps the rollers in contact this lightly: enough to feel the back."""
+
+    scan_duration_max_s: float = 20.0
+    """A scan never takes longer than this."""
+
 
 DEFAULT_LIMITS = SafetyLimits()
 """The limits used unless a caller passes others (tests pass tighter ones)."""

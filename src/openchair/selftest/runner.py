@@ -289,7 +289,7 @@ class _SelfTest:
             False,
             f"left {left:.1f} N, right {right:.1f} N at {PROBE_MAX_DEPTH_MM:.0f} mm depth with "
             f"someone seated (expected at least {GENTLE_FORCE_N / 3:.0f} N each): "
-            "force sensing dead?",
+            "force sensing dead, or is nobody leaning against the backrest?",
             left_n=left,
             right_n=right,
         )

@@ -71,6 +71,7 @@ class TwinPhysics:
     current_noise_a: float = 0.03
     encoder_glitch_probability: float = 0.02
     encoder_glitch_mm: float = 200.0
+    lean_forward_mm: float = 150.0
 
 
 # Noise channels, one column each in the counter-noise draw.
@@ -352,11 +353,12 @@ class TwinChair:
             0.0,
         )
         tapping = f.tap_rate_hz > 0
+        lean = np.where(self._faults[TwinFault.OCCUPANT_LEANS_FORWARD], p.lean_forward_mm, 0.0)
         for side in (0, 1):
             shift = np.where(f.tap_mode == int(TapMode.ALTERNATE), 0.5 * side, 0.0)
             pulse = np.maximum(np.sin(2 * np.pi * (self._tap_phase + shift)), 0.0) ** 4
             tap = np.where(tapping, p.tap_depth_amplitude_mm * pulse, 0.0)
-            protrusion = np.maximum(self._depth + knead + tap, 0.0)
+            protrusion = np.maximum(self._depth + knead + tap - lean, 0.0)
             force = self._bodies.roller_force_n(self._y, protrusion, side)
             self._true_force[:, side] = np.where(occupied, force, 0.0)
 

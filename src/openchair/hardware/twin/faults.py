@@ -28,6 +28,8 @@ class TwinFault(enum.StrEnum):
     """Command frames never reach the board, so its watchdog trips."""
     OCCUPANT_LEAVES = "occupant_leaves"
     """Nobody is seated: the seat senses no one and the rollers touch nothing."""
+    OCCUPANT_LEANS_FORWARD = "occupant_leans_forward"
+    """The person sits forward, off the backrest: the rollers cannot reach the back."""
     LEGREST_OBSTRUCTION = "legrest_obstruction"
     """Something is wedged under the leg rest: lowering it stalls the motor, current spikes."""
 
