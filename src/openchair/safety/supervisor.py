@@ -31,9 +31,9 @@ ENCODER_MARGIN_MM = 5.0
 """A carriage reading may move at most 3 ticks' worth of full speed plus this between ticks."""
 SILENT_FORCE_N = 0.5
 SILENT_FORCE_S = 1.0
-SILENT_DEPTH_FRACTION = 0.7
-"""Rollers at 70 % of the comfortable depth always feel the back; a force reading that stays
-below SILENT_FORCE_N for SILENT_FORCE_S there means the force sensing is dead."""
+SILENT_DEPTH_FRACTION = 0.8
+"""Rollers at 80 % of the comfortable depth on the back always feel it; a force reading that
+stays below SILENT_FORCE_N for SILENT_FORCE_S there means the force sensing is dead."""
 FORCE_BACKOFF_MM = 10.0
 """How far the depth ceiling drops below the current depth when a force limit is crossed."""
 CEILING_RECOVERY_MM_S = 2.0
@@ -282,8 +282,15 @@ class SafetySupervisor:
             )
         self._last_y = r.carriage_y_mm.copy()
         self._last_read_s = now_s
-        deep = r.occupied & (
-            r.depth_mm > SILENT_DEPTH_FRACTION * self.comfortable_depth_at(r.carriage_y_mm)
+        # Only on the back itself (sacrum to T1): above it the neck and head may stand far off
+        # the backrest, and a roller there can be deep and touch nothing.
+        on_back = (r.carriage_y_mm >= self.maps.region_bounds_mm("sacrum")[0]) & (
+            r.carriage_y_mm <= self.maps.landmark_y_mm("T1")
+        )
+        deep = (
+            r.occupied
+            & on_back
+            & (r.depth_mm > SILENT_DEPTH_FRACTION * self.comfortable_depth_at(r.carriage_y_mm))
         )
         quiet = deep & (np.maximum(r.force_left_n, r.force_right_n) < SILENT_FORCE_N)
         self._silent_since = np.where(
