@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -262,7 +263,7 @@ def run_cli(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_cli_run_json_summary_and_errors(tmp_path: object) -> None:
+def test_cli_run_json_summary_and_errors() -> None:
     code, out = run_cli("run", "quick", "--json", "--fault", "lost_commands@5")
     data = json.loads(out)
     assert code == 1
@@ -277,3 +278,27 @@ def test_cli_run_json_summary_and_errors(tmp_path: object) -> None:
     assert code == 2
     code, out = run_cli("run", "no-such-program")
     assert code == 2
+
+
+def test_run_scans_first_or_reuses_a_saved_map(tmp_path: Path) -> None:
+    code, out = run_cli(
+        "scan", "--body", "percentile=30,sex=female", "--save", str(tmp_path / "m.json")
+    )
+    assert code == 0
+    code, out = run_cli(
+        "run",
+        "quick",
+        "--json",
+        "--body",
+        "percentile=30,sex=female",
+        "--body-map",
+        str(tmp_path / "m.json"),
+        "--fault",
+        "occupant_leaves@2",
+    )
+    assert code == 1 and json.loads(out)["chairs"][0]["reason"] == "occupancy_stop"
+    code, out = run_cli("run", "quick", "--no-scan", "--json", "--fault", "lost_commands@1")
+    assert code == 1 and json.loads(out)["chairs"][0]["reason"] == "board_watchdog"
+    (tmp_path / "bad.json").write_text("{}")
+    code, out = run_cli("run", "quick", "--body-map", str(tmp_path / "bad.json"))
+    assert code == 2 and "not an openchair body map" in out

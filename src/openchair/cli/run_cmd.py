@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.live import Live
 
 from openchair.body.batch import BodyBatch
+from openchair.body.bodymap import BodyMapBatch
 from openchair.body.model import BodyParams
 from openchair.cli.body_spec import parse_body
 from openchair.cli.session_view import live_view, summary_table
@@ -21,6 +23,7 @@ from openchair.control.record import Outcome, SessionRecord
 from openchair.hardware.twin import TwinChair, TwinFault, UnknownFaultError
 from openchair.hardware.twin.faults import parse_fault
 from openchair.programs import ProgramError, load_program
+from openchair.scan import load_map, run_scan
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,11 @@ def run_on_twin(
     seed: int,
     console: Console | None,
     live: bool,
+    scan: bool = True,
+    body_map: Path | None = None,
 ) -> SessionRecord:
-    """Build twin and session, run to the end (or Ctrl-C), return the record."""
+    """Build twin, scan (unless a map is given or scanning is off), run the session to the end
+    (or Ctrl-C), return the record."""
     try:
         program = load_program(program_id)
     except ProgramError as err:
@@ -83,7 +89,31 @@ def run_on_twin(
         raise typer.Exit(2) from None
     bodies = BodyBatch.from_params([body])
     twin = TwinChair(bodies, seeds=[seed])
-    session = Session(program, bodies.true_maps(), twin, intensity=intensity)
+    start_s = 0.0
+    if body_map is not None:
+        try:
+            maps = BodyMapBatch.from_maps([load_map(body_map)])
+        except ValueError as err:
+            typer.echo(str(err), err=True)
+            raise typer.Exit(2) from None
+    elif scan:
+        if console is not None:
+            console.print("scanning the back (about 14 s of chair time)…")
+        result = run_scan(twin)
+        chair = result.chairs[0]
+        if chair.body_map is None:
+            typer.echo(f"scan: {chair.message}", err=True)
+            raise typer.Exit(1)
+        maps = BodyMapBatch.from_maps([chair.body_map])
+        start_s = result.duration_s + 0.01
+        if console is not None:
+            console.print(
+                f"scan: shoulders at {chair.body_map.landmarks_y_mm['shoulder']:.0f} mm, "
+                f"lumbar comfortable depth {chair.body_map.comfortable_depth_mm['lumbar']:.0f} mm"
+            )
+    else:
+        maps = bodies.true_maps()
+    session = Session(program, maps, twin, intensity=intensity, start_s=start_s)
     # Real time drives the twin like a chair (deadlines count); other paces are simulation.
     clock: Clock = RealClock() if speed == 1.0 else SimulatedClock(pace=speed)
     pending = sorted(faults, key=lambda f: f.at_s)
@@ -91,7 +121,7 @@ def run_on_twin(
     last_print = [-1e9]
 
     def on_tick(s: Session, now_s: float) -> None:
-        while pending and pending[0].at_s <= now_s:
+        while pending and pending[0].at_s <= now_s - s.start_s:
             twin.inject(pending.pop(0).fault)
         if view is not None and s.ticks % 10 == 0:
             view.update(live_view(s, now_s))
@@ -133,12 +163,20 @@ def register(app: typer.Typer) -> None:
         intensity: Annotated[int, typer.Option(min=1, max=5, help="1..5")] = 3,
         fault: Annotated[
             list[str] | None,
-            typer.Option(help="Inject a twin fault at a time: NAME@SECONDS (repeatable)."),
+            typer.Option(
+                help="Inject a twin fault NAME@SECONDS after the program starts (repeatable)."
+            ),
         ] = None,
         seed: Annotated[int, typer.Option(help="Seed for the twin's sensor noise.")] = 0,
+        scan: Annotated[
+            bool, typer.Option(help="Scan first (--no-scan: use the twin's true body map).")
+        ] = True,
+        body_map: Annotated[
+            Path | None, typer.Option(help="Reuse a saved body map (openchair scan --save).")
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
     ) -> None:
-        """Run a session on the twin and print its summary (exit 1 unless it completed)."""
+        """Scan, run a session on the twin, print its summary (exit 1 unless it completed)."""
         params = parse_body(body)
         factor = parse_speed(speed)
         faults = [parse_fault_at(f) for f in fault or []]
@@ -152,6 +190,8 @@ def register(app: typer.Typer) -> None:
             seed=seed,
             console=console,
             live=console is not None and console.is_terminal and factor is not None,
+            scan=scan,
+            body_map=body_map,
         )
         _finish(record, as_json)
 
@@ -159,11 +199,11 @@ def register(app: typer.Typer) -> None:
     def demo_command(
         speed: Annotated[float, typer.Option(help="How many times real time.")] = 10.0,
     ) -> None:
-        """A seated average person, the Quick program at 10× real time, with a live view."""
+        """A seated average person: body scan, then the Quick program at 10× real time."""
         console = Console()
         console.print(
-            "[bold]openchair demo[/]: the Quick program (7 min) for an average seated person, "
-            f"on the digital twin at {speed:g}× real time. Ctrl-C stops safely."
+            "[bold]openchair demo[/]: a body scan, then the Quick program (7 min) for an average "
+            f"seated person, on the digital twin at {speed:g}× real time. Ctrl-C stops safely."
         )
         record = run_on_twin(
             "quick",
