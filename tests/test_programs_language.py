@@ -263,3 +263,21 @@ def test_cli_list_show_schema_validate_and_plot(tmp_path: Path) -> None:
     assert code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     code, out = run_cli("programs", "show", "nope")
     assert code == 2
+
+
+def test_linger_presses_on_the_tight_spots_inside_the_zone() -> None:
+    spot_y = float(MAPS.landmark_y_mm("L3")[0])
+    spots = np.array([[spot_y, 900.0], [np.nan, np.nan]])  # 900 mm lies outside the zone
+    maps = type(MAPS)(MAPS.landmarks_y_mm, MAPS.comfortable_depth_mm, MAPS.comfort_force_n, spots)
+    step = Step(
+        seconds=20, technique="knead", zone="lumbar", depth=0.8, linger=0.5, dwell_seconds=3
+    )
+    program = Program(name="p", description="d", minutes=20 / 60, step=[step])
+    compiled = compile_program(program, maps, DESC)
+    late = [compiled.setpoints_at(k) for k in range(1200, 2000, 10)]  # the lingering half
+    assert all(f.carriage_y_target_mm[0] == pytest.approx(spot_y) for f in late)
+    assert max(f.depth_target_mm[0] for f in late) > 0
+    # The chair without spots keeps kneading along the zone.
+    assert len({round(float(f.carriage_y_target_mm[1])) for f in late}) > 10
+    early = [compiled.setpoints_at(k) for k in range(0, 900, 10)]
+    assert len({round(float(f.carriage_y_target_mm[0])) for f in early}) > 10

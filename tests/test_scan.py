@@ -176,3 +176,19 @@ def test_scan_cli_prints_the_map_and_its_error_against_the_truth(tmp_path: Path)
     assert load_map(out_file).source == "scan"
     result = CliRunner().invoke(app, ["scan", "--fault", "occupant_leaves"])
     assert result.exit_code == 1 and "nobody is seated" in result.output
+
+
+def test_marked_tight_spots_are_mostly_real() -> None:
+    from openchair.body.population import sample_population
+
+    people = sample_population(30, np.random.default_rng(3))
+    bodies = BodyBatch.from_params(people)
+    result = run_scan(TwinChair(bodies))
+    marked = real = 0
+    for i, chair in enumerate(result.chairs):
+        assert chair.body_map is not None
+        truth = [s.y_mm for s in bodies.bodies[i].tight_spots]
+        for y in chair.body_map.tight_spots_y_mm:
+            marked += 1
+            real += any(abs(y - t) <= 30 for t in truth)
+    assert marked >= 20 and real / marked >= 0.7

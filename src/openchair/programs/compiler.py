@@ -108,6 +108,7 @@ class _StepPlan:
     flat: FlatStep
     lo: FloatArray
     hi: FloatArray
+    spots: FloatArray  # (N, K) tight spots inside the zone, NaN-padded; K = 0 without any
     speed_mm_s: FloatArray
     depth_fraction: float
     width_mm: float
@@ -172,6 +173,13 @@ class CompiledProgram:
                 else np.full(self.batch_size, prim.TRAVEL_SPEED_MM_S[s.speed])
             )
         width = WIDTH_MM[s.width] if isinstance(s.width, str) else float(s.width)
+        spots = maps.tight_spots_y_mm
+        if s.linger > 0 and spots.size:
+            spots = np.where((spots >= lo[:, None]) & (spots <= hi[:, None]), spots, np.nan)
+            spots = -np.sort(-spots, axis=1)  # found spots first (NaN last), highest first
+            spots = spots[:, np.isfinite(spots).any(axis=0)]
+        else:
+            spots = np.zeros((self.batch_size, 0))
         air_kpa = np.zeros(d.n_air_zones)
         if s.air is not None:
             for zone in s.air.zones:
@@ -199,6 +207,7 @@ class CompiledProgram:
             flat=flat,
             lo=lo,
             hi=hi,
+            spots=spots,
             speed_mm_s=speed,
             depth_fraction=min(1.0, s.depth * INTENSITY_DEPTH_FACTOR[self.intensity]),
             width_mm=float(np.clip(width, d.width_min_mm, d.width_max_mm)),
@@ -250,7 +259,17 @@ class CompiledProgram:
         plan = self._plans[index]
         tau = tick * self.tick_s - plan.flat.start_s
         technique = plan.flat.step.technique
-        if technique == "shiatsu":
+        linger_from = plan.flat.seconds * (1.0 - plan.flat.step.linger)
+        if plan.spots.shape[1] and tau >= linger_from:
+            motion = prim.linger(
+                plan.spots,
+                plan.lo,
+                plan.hi,
+                tau - linger_from,
+                plan.flat.step.dwell_seconds,
+                prim.sweep(plan.lo, plan.hi, tau, plan.speed_mm_s, plan.flat.step.rhythm),
+            )
+        elif technique == "shiatsu":
             motion = prim.shiatsu(plan.lo, plan.hi, tau, plan.flat.step.dwell_seconds)
         elif technique == "none":
             motion = prim.park(plan.lo)

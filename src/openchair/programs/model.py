@@ -114,6 +114,13 @@ class Step(BaseModel):
     depth: float = Field(0.5, ge=0.0, le=1.0, description="Fraction of comfortable depth.")
     passes: int | None = Field(None, ge=1, le=50, description="Sweeps over the zone.")
     dwell_seconds: float = Field(3.0, ge=0.5, le=30.0, description="Shiatsu hold per point.")
+    linger: float = Field(
+        0.0,
+        ge=0.0,
+        le=0.8,
+        description="Share of the step spent pressing and holding on the tight spots of the "
+        "person's body map inside the zone (none found: the step runs as written).",
+    )
     air: AirStep | None = None
     heat: HeatStep | None = None
     recline: ReclinePreset | ReclineAngles | None = None

@@ -12,6 +12,8 @@ Parameters (documented in docs/PROGRAMS.md):
 - tapping train: the tapping motor strikes at ``TAP_HZ[speed]`` while travelling like kneading.
 - shiatsu press-and-hold: points every ``SHIATSU_SPACING_MM`` along the zone; at each the carriage
   moves (1 s), the rollers press in (1 s), hold (``dwell_seconds``) and release (1 s).
+- lingering: for the last ``linger`` share of a step, press-and-hold on each tight spot of the
+  person's map inside the zone in turn (chairs with no spot there keep the step's own motion).
 - rhythm ("4D"): ``wave`` makes a pass slow-fast-slow, ``pulse`` gives four surges per pass.
 """
 
@@ -102,3 +104,27 @@ def park(lo: FloatArray) -> Motion:
     """Rollers retracted at the bottom of the zone (air- or heat-only steps)."""
     n = lo.shape[0]
     return Motion(lo.copy(), np.full(n, 30.0), np.zeros(n))
+
+
+def linger(
+    spots: FloatArray,
+    lo: FloatArray,
+    hi: FloatArray,
+    tau_s: float,
+    dwell_s: float,
+    otherwise: Motion,
+) -> Motion:
+    """Press-and-hold on each chair's tight spots (N, K, NaN-padded) in turn."""
+    count = np.isfinite(spots).sum(axis=1)
+    period = SHIATSU_MOVE_S + 2 * SHIATSU_RAMP_S + dwell_s
+    k = int(tau_s // period)
+    s = tau_s - k * period
+    index = np.where(count > 0, k % np.maximum(count, 1), 0)
+    y = spots[np.arange(spots.shape[0]), index]
+    press = shiatsu(lo, hi, s, dwell_s).depth_scale
+    has = count > 0
+    return Motion(
+        np.where(has, np.clip(np.nan_to_num(y, nan=0.0), lo, hi), otherwise.carriage_y_mm),
+        np.where(has, CARRIAGE_MAX_MM_S, otherwise.speed_limit_mm_s),
+        np.where(has, press, otherwise.depth_scale),
+    )
