@@ -211,7 +211,7 @@ class SafetySupervisor:
         if setpoints.batch_size != self.batch_size or readings.batch_size != self.batch_size:
             raise ValueError("setpoints, readings and supervisor must have the same batch size")
         out = setpoints.copy()
-        self._clamp_to_chair(out)
+        clamp_to_chair(out, self.description)
         self._check_latching(readings, now_s)
         self._sensors(readings, now_s)
         self._occupancy(readings, now_s)
@@ -538,46 +538,6 @@ class SafetySupervisor:
 
     # -- helpers --------------------------------------------------------------------------------
 
-    def _clamp_to_chair(self, out: Commands) -> None:
-        """Whatever a program asks, nothing outside the chair's ranges reaches the driver.
-
-        A value that is not a number becomes the safe end of its range.
-        """
-        d = self.description
-        out.carriage_y_target_mm = _within(
-            out.carriage_y_target_mm, d.carriage_y_min_mm, d.carriage_y_max_mm, d.carriage_y_min_mm
-        )
-        out.carriage_speed_limit_mm_s = _within(
-            out.carriage_speed_limit_mm_s, 0.0, d.carriage_speed_max_mm_s
-        )
-        out.depth_target_mm = _within(out.depth_target_mm, 0.0, d.depth_max_mm)
-        out.width_target_mm = _within(
-            out.width_target_mm, d.width_min_mm, d.width_max_mm, d.width_min_mm
-        )
-        out.knead_speed_cpm = _within(out.knead_speed_cpm, 0.0, d.knead_speed_max_cpm)
-        out.knead_direction = np.where(out.knead_direction < 0, -1, 1).astype(np.int64)
-        out.tap_rate_hz = _within(out.tap_rate_hz, 0.0, d.tap_rate_max_hz)
-        out.tap_mode = np.minimum(np.maximum(out.tap_mode, 0), 1)
-        out.air_pressure_target_kpa = _within(
-            out.air_pressure_target_kpa, 0.0, d.air_pressure_max_kpa
-        )
-        out.heater_target_c = _within(out.heater_target_c, 0.0, d.heater_target_max_c)
-        out.backrest_angle_target_deg = _within(
-            out.backrest_angle_target_deg,
-            d.backrest_angle_min_deg,
-            d.backrest_angle_max_deg,
-            d.backrest_angle_min_deg,
-        )
-        out.legrest_angle_target_deg = _within(
-            out.legrest_angle_target_deg,
-            d.legrest_angle_min_deg,
-            d.legrest_angle_max_deg,
-            d.legrest_angle_min_deg,
-        )
-        out.foot_roller_level = np.minimum(
-            np.maximum(out.foot_roller_level, 0), d.foot_roller_levels
-        )
-
     def _apply_hold(self, out: Commands, r: Readings, mask: BoolArray) -> None:
         d = self.description
         out.carriage_y_target_mm = np.where(
@@ -679,3 +639,39 @@ def _within(values: FloatArray, lo: float, hi: float, nan: float = 0.0) -> Float
     if not np.isfinite(values).all():
         values = np.nan_to_num(values, nan=nan, posinf=hi, neginf=lo)
     return np.minimum(np.maximum(values, lo), hi)
+
+
+def clamp_to_chair(out: Commands, d: ChairDescription) -> None:
+    """Whatever a program asks, nothing outside the chair's ranges reaches the driver.
+
+    A value that is not a number becomes the safe end of its range.
+    """
+    out.carriage_y_target_mm = _within(
+        out.carriage_y_target_mm, d.carriage_y_min_mm, d.carriage_y_max_mm, d.carriage_y_min_mm
+    )
+    out.carriage_speed_limit_mm_s = _within(
+        out.carriage_speed_limit_mm_s, 0.0, d.carriage_speed_max_mm_s
+    )
+    out.depth_target_mm = _within(out.depth_target_mm, 0.0, d.depth_max_mm)
+    out.width_target_mm = _within(
+        out.width_target_mm, d.width_min_mm, d.width_max_mm, d.width_min_mm
+    )
+    out.knead_speed_cpm = _within(out.knead_speed_cpm, 0.0, d.knead_speed_max_cpm)
+    out.knead_direction = np.where(out.knead_direction < 0, -1, 1).astype(np.int64)
+    out.tap_rate_hz = _within(out.tap_rate_hz, 0.0, d.tap_rate_max_hz)
+    out.tap_mode = np.minimum(np.maximum(out.tap_mode, 0), 1)
+    out.air_pressure_target_kpa = _within(out.air_pressure_target_kpa, 0.0, d.air_pressure_max_kpa)
+    out.heater_target_c = _within(out.heater_target_c, 0.0, d.heater_target_max_c)
+    out.backrest_angle_target_deg = _within(
+        out.backrest_angle_target_deg,
+        d.backrest_angle_min_deg,
+        d.backrest_angle_max_deg,
+        d.backrest_angle_min_deg,
+    )
+    out.legrest_angle_target_deg = _within(
+        out.legrest_angle_target_deg,
+        d.legrest_angle_min_deg,
+        d.legrest_angle_max_deg,
+        d.legrest_angle_min_deg,
+    )
+    out.foot_roller_level = np.minimum(np.maximum(out.foot_roller_level, 0), d.foot_roller_levels)

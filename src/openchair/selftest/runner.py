@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from openchair.hardware.contract import BoardFault, ChairDriver, Readings, TapMode
+from openchair.safety.guard import ServiceGuard
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 from openchair.selftest.exercise import TICK_S, Exerciser, Ticker
 
@@ -79,8 +80,12 @@ def run_selftest(
     limits: SafetyLimits = DEFAULT_LIMITS,
     progress: Progress | None = None,
 ) -> SelfTestReport:
-    """Run every check on chair 0 of ``driver`` and return the report."""
-    return _SelfTest(driver, ticker, limits, progress or (lambda _: None)).run()
+    """Run every check on chair 0 of ``driver`` and return the report.
+
+    Frames pass the service guard (the hard limits of ``limits.py``) on their way to the driver.
+    """
+    guarded = ServiceGuard(driver, limits)
+    return _SelfTest(guarded, ticker, limits, progress or (lambda _: None)).run()
 
 
 class _SelfTest:

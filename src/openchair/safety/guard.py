@@ -1,0 +1,85 @@
+"""The service guard: the hard limits alone, for the self-test.
+
+The self-test exists to see faults that the supervisor would latch on at once (a glitching encoder,
+a stuck heater sensor, a board that loses frames), and a technician may run it on an empty chair.
+So it does not run under the full supervisor, but its frames still never reach a driver unchecked:
+this guard keeps every physical limit of ``limits.py`` that does not depend on knowing the person
+(force, depth, heat, air, chair ranges) and the stop button.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from openchair.hardware.contract import ChairDescription, ChairDriver, Commands, Readings
+from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
+from openchair.safety.supervisor import FORCE_BACKOFF_MM, clamp_to_chair
+
+
+class ServiceGuard:
+    """Wraps a driver; every frame written through it is held to the hard limits."""
+
+    def __init__(self, driver: ChairDriver, limits: SafetyLimits = DEFAULT_LIMITS) -> None:
+        self._driver = driver
+        self.limits = limits
+        self.stopped = np.zeros(driver.batch_size, dtype=bool)
+        self._last: Readings | None = None
+
+    @property
+    def description(self) -> ChairDescription:
+        return self._driver.description
+
+    @property
+    def batch_size(self) -> int:
+        return self._driver.batch_size
+
+    def read(self, now_s: float) -> Readings:
+        self._last = self._driver.read(now_s)
+        self.stopped |= self._last.stop_button  # latched even if released before the next write
+        return self._last
+
+    def write(self, commands: Commands, now_s: float) -> None:
+        self._driver.write(self.guard(commands, self._last), now_s)
+
+    def close(self) -> None:
+        self._driver.close()
+
+    def guard(self, commands: Commands, r: Readings | None) -> Commands:
+        """The frame held to the hard limits, given the latest readings (if any)."""
+        d, lim = self.description, self.limits
+        out = commands.copy()
+        clamp_to_chair(out, d)
+        out.depth_target_mm = np.minimum(out.depth_target_mm, lim.roller_depth_hard_max_mm)
+        out.heater_target_c = np.minimum(out.heater_target_c, lim.heater_target_max_c)
+        out.air_pressure_target_kpa = np.minimum(
+            out.air_pressure_target_kpa, lim.air_pressure_max_kpa
+        )
+        if r is None:
+            return out
+        force = np.maximum(r.force_left_n, r.force_right_n)
+        over = force > lim.roller_force_hard_max_n
+        out.depth_target_mm = np.where(
+            over,
+            np.minimum(out.depth_target_mm, np.maximum(r.depth_mm - FORCE_BACKOFF_MM, 0.0)),
+            out.depth_target_mm,
+        )
+        out.heater_target_c = np.where(
+            r.heater_temp_c >= lim.heater_surface_max_c, 0.0, out.heater_target_c
+        )
+        out.air_pressure_target_kpa = np.where(
+            r.air_pressure_kpa > lim.air_pressure_max_kpa, 0.0, out.air_pressure_target_kpa
+        )
+        self.stopped |= r.stop_button
+        if self.stopped.any():
+            safe = Commands.safe(
+                d,
+                self.batch_size,
+                np.clip(r.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm),
+                np.clip(r.backrest_angle_deg, d.backrest_angle_min_deg, d.backrest_angle_max_deg),
+                np.clip(r.legrest_angle_deg, d.legrest_angle_min_deg, d.legrest_angle_max_deg),
+            )
+            for name in out.__dataclass_fields__:
+                target = getattr(out, name)
+                m = self.stopped if target.ndim == 1 else self.stopped[:, None]
+                setattr(out, name, np.where(m, getattr(safe, name), target).astype(target.dtype))
+        return out
