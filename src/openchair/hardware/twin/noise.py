@@ -3,9 +3,17 @@
 A stateful generator per chair would make a batch run differ from single runs (or cost a Python
 loop over chairs each tick). Hashing (seed, tick, channel) with splitmix64 gives independent
 streams, vectorised, that are the same whatever else is in the batch.
+
+Normal draws are the twin's hottest path (every chair, every channel, every tick), so they are
+not computed per tick: a fixed table of standard normals is drawn once, and each (seed, channel)
+reads it at its own hashed offset plus a hashed per-tick shift. That is one gather per value
+instead of a hash, a logarithm, a square root and a cosine, with the same guarantee: the value
+depends on (seed, tick, channel) only.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +25,11 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _TICK_MUL = np.uint64(0xD1B54A32D192ED03)
+_MASK64 = 2**64 - 1
+
+NORMAL_TABLE_BITS = 16
+"""2**16 normals (512 KiB): large enough that no pattern shows, small enough to stay in cache."""
+_TABLE_SEED = 20261124
 
 
 def _splitmix64(z: U64) -> U64:
@@ -24,6 +37,22 @@ def _splitmix64(z: U64) -> U64:
     z = (z ^ (z >> np.uint64(30))) * _M1
     z = (z ^ (z >> np.uint64(27))) * _M2
     return z ^ (z >> np.uint64(31))
+
+
+def _splitmix64_int(z: int) -> int:
+    """The same mix on one Python integer (per-tick scalars need no array)."""
+    z = (z + int(_GOLDEN)) & _MASK64
+    z = ((z ^ (z >> 30)) * int(_M1)) & _MASK64
+    z = ((z ^ (z >> 27)) * int(_M2)) & _MASK64
+    return z ^ (z >> 31)
+
+
+@cache
+def normal_table() -> FloatArray:
+    """The shared table of standard normals (read-only), the same in every process."""
+    table = np.random.default_rng(_TABLE_SEED).standard_normal(2**NORMAL_TABLE_BITS)
+    table.flags.writeable = False
+    return table
 
 
 class CounterNoise:
@@ -35,6 +64,13 @@ class CounterNoise:
         # Pre-mix seed and channel once; per tick only the tick term changes.
         self._base = _splitmix64(_splitmix64(seed_arr) ^ (chan * _GOLDEN))
         self.channels = channels
+        self._table = normal_table()
+        self._mask = 2**NORMAL_TABLE_BITS - 1
+        # Each (seed, channel) has its own start in the table and its own odd stride, so two
+        # channels that happen to share a start still never read the same sequence.
+        mixed = self._base[:, :channels]
+        self._offset = (mixed >> np.uint64(40)).astype(np.int64) & self._mask
+        self._stride = ((mixed >> np.uint64(8)).astype(np.int64) & self._mask) | 1
 
     def uniform(self, tick: int) -> FloatArray:
         """Uniform draws in (0, 1), shape (N, 2·channels)."""
@@ -44,8 +80,7 @@ class CounterNoise:
         return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 2**53)
 
     def normal(self, tick: int) -> FloatArray:
-        """Standard-normal draws, shape (N, channels), by Box–Muller on two uniforms."""
-        u = self.uniform(tick)
-        u1 = u[:, : self.channels]
-        u2 = u[:, self.channels :]
-        return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+        """Standard-normal draws, shape (N, channels): the table at offset + stride · tick shift."""
+        shift = _splitmix64_int(tick * int(_TICK_MUL) & _MASK64) >> (64 - NORMAL_TABLE_BITS)
+        index = (self._offset + shift * self._stride) & self._mask
+        return self._table[index]
