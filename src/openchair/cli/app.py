@@ -24,13 +24,21 @@ def _register_commands() -> None:
     if _registered:
         return
     _registered.append(True)
-    from openchair.cli import body_cmd, programs_cmd, run_cmd, scan_cmd, selftest_cmd
+    from openchair.cli import (
+        body_cmd,
+        programs_cmd,
+        run_cmd,
+        scan_cmd,
+        selftest_cmd,
+        verify_cmd,
+    )
 
     run_cmd.register(app)
     scan_cmd.register(app)
     body_cmd.register(app)
     selftest_cmd.register(app)
     programs_cmd.register(app)
+    verify_cmd.register(app)
 
 
 def main() -> None:

@@ -147,6 +147,8 @@ class Session:
         self._acc = Accumulator(maps, tick_s)
         self.last_readings: Readings | None = None
         self.last_frame: Commands | None = None
+        self.last_setpoints: Commands | None = None
+        """What the program asked for at the last tick, before the supervisor (for verification)."""
 
     # -- the person's commands ------------------------------------------------------------------
 
@@ -211,6 +213,7 @@ class Session:
         sup = self.driver.supervisor
         sup.note_tick_lateness(late_s)
         setpoints = self._setpoints(readings, now_s)
+        self.last_setpoints = setpoints
         self.last_frame = self.driver.write(setpoints, readings, now_s)
         self._update_states(readings, now_s)
         self.ticks += 1

@@ -87,6 +87,10 @@ class ChairDescription:
     width_max_mm: float = 140.0
     width_speed_max_mm_s: float = 40.0
     knead_speed_max_cpm: float = 60.0
+    knead_depth_amplitude_mm: float = 8.0
+    """How far the kneading eccentric reaches past the rollers' set depth (and back)."""
+    tap_depth_amplitude_mm: float = 6.0
+    """How far a tapping stroke reaches past the rollers' set depth."""
     tap_rate_max_hz: float = 12.0
     air_zones: tuple[str, ...] = AIR_ZONES
     air_pressure_max_kpa: float = 45.0

@@ -120,6 +120,8 @@ class _StepPlan:
     heat_c: FloatArray  # (H,)
     recline_deg: tuple[float, float] | None
     foot_level: int
+    stroke_mm: float
+    """How far the technique's stroke reaches past the set depth (kneading, tapping)."""
 
 
 class CompiledProgram:
@@ -223,6 +225,11 @@ class CompiledProgram:
             heat_c=heat,
             recline_deg=recline,
             foot_level=min(s.foot_rollers, d.foot_roller_levels),
+            stroke_mm=d.knead_depth_amplitude_mm
+            if s.technique == "knead"
+            else d.tap_depth_amplitude_mm
+            if s.technique in ("tap", "knock", "clap")
+            else 0.0,
         )
 
     def _recline_before(self) -> list[tuple[float, float]]:
@@ -276,7 +283,13 @@ class CompiledProgram:
         else:
             motion = prim.sweep(plan.lo, plan.hi, tau, plan.speed_mm_s, plan.flat.step.rhythm)
         y = np.clip(motion.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm)
-        depth = plan.depth_fraction * motion.depth_scale * self._comfortable_depth_at(y)
+        comfortable = self._comfortable_depth_at(y)
+        # Kneading and tapping strokes reach past the set depth: leave them that room, so that
+        # the deepest point of a stroke is the comfortable depth, not beyond it.
+        depth = np.minimum(
+            plan.depth_fraction * motion.depth_scale * comfortable,
+            np.maximum(comfortable - plan.stroke_mm, 0.0),
+        )
         depth = np.clip(depth, 0.0, min(d.depth_max_mm, self._limits.roller_depth_hard_max_mm))
         n = self.batch_size
         backrest, legrest = self._last_recline[index]

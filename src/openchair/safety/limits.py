@@ -25,6 +25,12 @@ class SafetyLimits:
     """A person's comfort force is this fraction of their pressure-pain threshold in a region:
     work stays clearly below the point where pressure starts to hurt."""
 
+    assumed_pain_threshold_factor: float = 0.6
+    """A chair cannot measure pain: the scan assumes the most sensitive person the population
+    model holds, the women's mean pressure-pain threshold × 0.6 (2.5 SD below it), so that the
+    comfort force stays under anyone's threshold. Verification over 1,000 bodies found people
+    hurt when the scan assumed the women's mean (docs/VERIFY.md)."""
+
     neck_force_max_n: float = 40.0
     """Above C7 only light work: the neck has little muscle over the cervical spine."""
 

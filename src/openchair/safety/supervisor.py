@@ -36,6 +36,13 @@ SILENT_DEPTH_FRACTION = 0.8
 stays below SILENT_FORCE_N for SILENT_FORCE_S there means the force sensing is dead."""
 FORCE_BACKOFF_MM = 10.0
 """How far the depth ceiling drops below the current depth when a force limit is crossed."""
+CARRIAGE_WAIT_DEPTH_MM = 2.0
+"""Rollers deeper than the comfortable depth where the carriage is heading, by more than this,
+hold the carriage until they have retracted (found by verification: shiatsu moved on with the
+rollers still out, into a shallower region)."""
+CARRIAGE_LOOKAHEAD_MM = 15.0
+"""How far ahead of the carriage the wait looks: past a full-speed stop (6 mm) and the time the
+depth motor needs for a region step, so a region boundary is seen before it is crossed."""
 CEILING_RECOVERY_MM_S = 2.0
 """How fast a backed-off depth ceiling rises again once forces are comfortable."""
 HEATER_RISE_UNEXPLAINED_C = 1.5
@@ -365,6 +372,28 @@ class SafetySupervisor:
             ROLLER_DEPTH, clamped & ~over, now_s, out.depth_target_mm, allowed, "depth clamped"
         )
         out.depth_target_mm = np.minimum(out.depth_target_mm, allowed)
+        # The depth motor is slower than the carriage: rollers still deeper than the place the
+        # carriage is heading to may go hold it where it is until they are back in.
+        step = np.clip(
+            out.carriage_y_target_mm - r.carriage_y_mm,
+            -CARRIAGE_LOOKAHEAD_MM,
+            CARRIAGE_LOOKAHEAD_MM,
+        )
+        ahead = np.minimum(
+            self.comfortable_depth_at(out.carriage_y_target_mm),
+            self.comfortable_depth_at(r.carriage_y_mm + step),
+        )
+        wait = r.depth_mm > ahead + CARRIAGE_WAIT_DEPTH_MM
+        if wait.any():
+            out.carriage_y_target_mm = np.where(
+                wait,
+                np.clip(
+                    r.carriage_y_mm,
+                    self.description.carriage_y_min_mm,
+                    self.description.carriage_y_max_mm,
+                ),
+                out.carriage_y_target_mm,
+            )
 
     def _heat(self, out: Commands, r: Readings, now_s: float) -> None:
         lim = self.limits
@@ -587,13 +616,14 @@ class SafetySupervisor:
         if not active.any():
             return
         new = active if previous is None else active & ~previous
-        if not new.any():
-            return
         # A rule that flickers (a clamp at a region boundary) is one intervention, not hundreds:
-        # a new event only after EVENT_HOLDOFF_S without that rule acting on that chair.
+        # a new event only after EVENT_HOLDOFF_S without that rule acting on that chair. Every
+        # acting tick counts, whatever the other chairs of the batch do.
         last = self._last_event_s.setdefault(rule, np.full(self.batch_size, -np.inf))
         quiet = (now_s - last) >= EVENT_HOLDOFF_S
         last[active] = now_s
+        if not new.any():
+            return
         if latch and rule in LATCHING_RULES:
             quiet = np.ones(self.batch_size, dtype=bool)
         new = new & quiet

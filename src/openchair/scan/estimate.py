@@ -78,10 +78,16 @@ class ChairEstimate:
 
 
 def comfort_force_defaults(limits: SafetyLimits = DEFAULT_LIMITS) -> dict[str, float]:
-    """Cautious comfort forces for anyone: the women's mean thresholds (the lower ones)."""
+    """Cautious comfort forces for anyone: the lowest threshold of the population model (the
+    women's mean × ``limits.assumed_pain_threshold_factor``)."""
     out = {}
     for region in REGION_NAMES:
-        ppt_n = anthro.PPT_KPA[region][1] * anthro.ROLLER_CONTACT_AREA_CM2 * 0.1
+        ppt_n = (
+            anthro.PPT_KPA[region][1]
+            * anthro.ROLLER_CONTACT_AREA_CM2
+            * 0.1
+            * limits.assumed_pain_threshold_factor
+        )
         f = limits.comfort_force_fraction_of_pain_threshold * ppt_n
         if region == "neck":
             f = min(f, limits.neck_force_max_n)

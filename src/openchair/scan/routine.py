@@ -21,6 +21,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 SERVO_GAIN_MM_PER_N = 0.8
 SERVO_STEP_MAX_MM = 3.0
+SCAN_WIDTH_MM = 70.0
 NO_CONTACT_DEPTH_MM = 100.0
 """Deeper than this without feeling the back: the person is not against the backrest."""
 
@@ -66,6 +67,8 @@ class ScanRoutine:
         self.done = np.zeros(batch_size, dtype=bool)
         self.nobody = np.zeros(batch_size, dtype=bool)
         self.no_contact = np.zeros(batch_size, dtype=bool)
+        self.records_used = np.zeros(batch_size, dtype=np.int64)
+        """Per chair, how many records its own sweep made (later ones are the batch waiting)."""
 
     @property
     def finished(self) -> bool:
@@ -91,13 +94,20 @@ class ScanRoutine:
         )
         at_top = r.carriage_y_mm >= self.end_y_mm - 2.0
         out_of_time = elapsed >= lim.scan_duration_max_s - 1.0
+        self.records_used = np.where(self.done, self.records_used, len(self.record.time_s))
         self.done |= self.nobody | at_top | out_of_time
-        frame = Commands.safe(
-            d, self.batch_size, np.clip(r.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm)
-        )
+        frame = self.hold(r)
         sweeping = ~self.done
         frame.carriage_y_target_mm = np.where(sweeping, self.end_y_mm, frame.carriage_y_target_mm)
         frame.carriage_speed_limit_mm_s = np.where(sweeping, d.carriage_speed_max_mm_s, 0.0)
         frame.depth_target_mm = np.where(sweeping & r.occupied, depth, 0.0)
-        frame.width_target_mm[:] = 70.0
+        return frame
+
+    def hold(self, r: Readings) -> Commands:
+        """The frame of a chair whose sweep is over: still, rollers retracting, nothing recorded."""
+        d = self.description
+        frame = Commands.safe(
+            d, self.batch_size, np.clip(r.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm)
+        )
+        frame.width_target_mm[:] = SCAN_WIDTH_MM
         return frame

@@ -18,6 +18,10 @@ from openchair.safety.supervisor import SafetyEvent, SafetySupervisor
 from openchair.scan.estimate import ChairEstimate, ScanOutcome, estimate_chair
 from openchair.scan.routine import ScanRoutine
 
+SCAN_END_ALIGN_S = 1.0
+"""A scan hands over on a whole second of chair time: every chair of a batch ends its scan on the
+same tick as it would alone, so a body verified among a population replays exactly alone."""
+RETRACTED_MM = 1.0
 SCAN_COMFORT_FORCE_N = 15.0
 """While scanning, before anyone's map is known, the supervisor allows only this much force."""
 
@@ -71,11 +75,21 @@ def run_scan(
     routine = ScanRoutine(driver.description, n, limits)
     t = start_s
     max_ticks = round(limits.scan_duration_max_s / tick_s)
+    align = max(1, round(SCAN_END_ALIGN_S / tick_s))
+    end_k: int | None = None
     for k in range(max_ticks):
         t = start_s + k * tick_s
         readings = supervised.read(t)
-        supervised.write(routine.setpoints(readings), readings, t)
-        if routine.finished:
+        if end_k is None:
+            frame = routine.hold(readings) if routine.finished else routine.setpoints(readings)
+            supervised.write(frame, readings, t)
+            # Hand over once every chair's rollers are back in: a program must not start with
+            # the rollers still out where the sweep left them, above the head.
+            if routine.finished and bool(np.all(readings.depth_mm < RETRACTED_MM)):
+                end_k = min(-(-k // align) * align, max_ticks - 1)
+        else:
+            supervised.write(routine.hold(readings), readings, t)
+        if end_k is not None and k >= end_k:
             break
     duration = t - start_s
     rec = routine.record
@@ -83,12 +97,13 @@ def run_scan(
     depth = np.asarray(rec.stacked("depth_mm"), dtype=np.float64)
     force = np.asarray(rec.stacked("force_n"), dtype=np.float64)
     shoulder = np.asarray(rec.stacked("shoulder"), dtype=bool)
+    used = routine.records_used
     chairs = tuple(
         estimate_chair(
-            y[:, i],
-            depth[:, i],
-            force[:, i],
-            shoulder[:, i],
+            y[: used[i], i],
+            depth[: used[i], i],
+            force[: used[i], i],
+            shoulder[: used[i], i],
             occupied=not bool(routine.nobody[i]),
             no_contact=bool(routine.no_contact[i]),
             track_max_mm=driver.description.carriage_y_max_mm,

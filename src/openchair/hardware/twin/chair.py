@@ -46,8 +46,6 @@ class TwinPhysics:
 
     depth_accel_mm_s2: float = 300.0
     width_accel_mm_s2: float = 300.0
-    knead_depth_amplitude_mm: float = 8.0
-    tap_depth_amplitude_mm: float = 6.0
     force_noise_n: float = 1.0
     position_noise_mm: float = 0.2
     shoulder_band_mm: float = 15.0
@@ -239,6 +237,27 @@ class TwinChair:
     def press_stop_button(self, pressed: bool = True, chairs: ChairSelector = None) -> None:
         self._stop_pressed[self._chair_mask(chairs)] = pressed
 
+    def peek_truth(self) -> TwinTruth:
+        """The hidden state without copies, for the verifier's per-tick checks.
+
+        The arrays are the twin's own: read them before the next step and never write to them.
+        """
+        return TwinTruth(
+            force_left_n=self._true_force[:, 0],
+            force_right_n=self._true_force[:, 1],
+            carriage_y_mm=self._y,
+            depth_mm=self._depth,
+            heater_temp_c=self._heater_temp,
+            air_pressure_kpa=self._pressure,
+            shoulder_y_mm=self._shoulder_y,
+            in_safe_state=self._watchdog,
+        )
+
+    @property
+    def bodies(self) -> BodyBatch:
+        """The seated bodies (the twin's truth; controller code never reads it)."""
+        return self._bodies
+
     @property
     def truth(self) -> TwinTruth:
         return TwinTruth(
@@ -349,7 +368,7 @@ class TwinChair:
         occupied = ~self._faults[TwinFault.OCCUPANT_LEAVES]
         knead = np.where(
             f.knead_speed_cpm > 0,
-            p.knead_depth_amplitude_mm * np.sin(2 * np.pi * self._knead_phase),
+            self._desc.knead_depth_amplitude_mm * np.sin(2 * np.pi * self._knead_phase),
             0.0,
         )
         tapping = f.tap_rate_hz > 0
@@ -357,7 +376,7 @@ class TwinChair:
         for side in (0, 1):
             shift = np.where(f.tap_mode == int(TapMode.ALTERNATE), 0.5 * side, 0.0)
             pulse = np.maximum(np.sin(2 * np.pi * (self._tap_phase + shift)), 0.0) ** 4
-            tap = np.where(tapping, p.tap_depth_amplitude_mm * pulse, 0.0)
+            tap = np.where(tapping, self._desc.tap_depth_amplitude_mm * pulse, 0.0)
             protrusion = np.maximum(self._depth + knead + tap - lean, 0.0)
             force = self._bodies.roller_force_n(self._y, protrusion, side)
             self._true_force[:, side] = np.where(occupied, force, 0.0)

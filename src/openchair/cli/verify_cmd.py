@@ -1,0 +1,198 @@
+"""``openchair verify``: every program on a population of simulated bodies, every tick checked."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from openchair.programs import ProgramError, ProgramLibrary, load_program
+from openchair.programs.model import Program
+from openchair.verify.result import VerifyResult
+from openchair.verify.rules import RULE_BY_NAME, RULE_NAMES
+from openchair.verify.runner import estimate_chair_ticks, verify
+
+DEFAULT_BODIES = 100
+"""A quick population for every-day checks (a few minutes for the whole library on two cores);
+``--bodies 1000`` before a program ships."""
+FAILING_SHOWN = 10
+
+
+def _load(programs: list[str]) -> list[Program]:
+    library = ProgramLibrary()
+    ids = library.builtin_ids() if not programs or programs == ["all"] else programs
+    loaded: list[Program] = []
+    for pid in ids:
+        try:
+            loaded.append(load_program(pid, library))
+        except ProgramError as err:
+            for m in err.messages:
+                typer.echo(m, err=True)
+            raise typer.Exit(2) from None
+    return loaded
+
+
+def _fmt(value: float) -> str:
+    if math.isinf(value):
+        return "—"
+    return f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+
+
+def print_result(result: VerifyResult, console: Console) -> None:
+    c = result.criteria
+    summary = Table(title=f"openchair verify: {len(result.population)} bodies, seed {result.seed}")
+    for col in ("program", "passed", "failed", "coverage (median, min)", "peak F / pain", "events"):
+        summary.add_column(col, justify="left" if col == "program" else "right")
+    for p in result.programs:
+        passed = p.passed(c)
+        summary.add_row(
+            p.program_id,
+            str(int(passed.sum())),
+            f"[red]{int((~passed).sum())}[/]" if (~passed).any() else "0",
+            f"{100 * float(_median(p.coverage)):.0f} %, {100 * float(_min(p.coverage)):.0f} %",
+            f"{float(_max(p.peak_ratio)):.2f}",
+            str(int(p.safety_events.sum())),
+        )
+    console.print(summary)
+    for p in result.programs:
+        if p.bodies.size == 0:
+            continue
+        table = Table(title=f"{p.program_id}: worst margin per rule")
+        for col in ("rule", "kind", "worst margin", "body", "failed"):
+            table.add_column(col, justify="left" if col in ("rule", "kind") else "right")
+        for rule in RULE_NAMES:
+            margin, body = p.worst(rule)
+            failed = int((~p.passed_rule(rule, c)).sum())
+            unit = RULE_BY_NAME[rule].unit
+            table.add_row(
+                rule,
+                RULE_BY_NAME[rule].kind,
+                f"{_fmt(margin)} {unit}".strip(),
+                str(body),
+                f"[red]{failed}[/]" if failed else "0",
+            )
+        console.print(table)
+        failing = [int(i) for i in (~p.passed(c)).nonzero()[0]]
+        for i in failing[:FAILING_SHOWN]:
+            body = int(p.bodies[i])
+            console.print(
+                f"  [red]body {body}[/] fails {', '.join(p.failed_rules(i, c))} "
+                f"({p.outcome[i]})\n    replay: {result.replay_command(p.program_id, body)}"
+            )
+        if len(failing) > FAILING_SHOWN:
+            console.print(f"  … and {len(failing) - FAILING_SHOWN} more (--json lists them all)")
+    rate = result.chair_ticks / result.wall_s if result.wall_s else 0.0
+    verdict = "[green]PASS[/]" if result.ok else "[red]FAIL[/]"
+    console.print(
+        f"{verdict}: {result.chair_ticks:,} chair-ticks in {result.wall_s:.1f} s "
+        f"({rate:,.0f} per second, {result.workers} worker(s))"
+    )
+
+
+def _median(a: object) -> float:
+    import numpy as np
+
+    arr = np.asarray(a)
+    return float(np.median(arr)) if arr.size else float("nan")
+
+
+def _min(a: object) -> float:
+    import numpy as np
+
+    arr = np.asarray(a)
+    return float(arr.min()) if arr.size else float("nan")
+
+
+def _max(a: object) -> float:
+    import numpy as np
+
+    arr = np.asarray(a)
+    return float(arr.max()) if arr.size else float("nan")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("verify")
+    def verify_command(
+        programs: Annotated[
+            list[str] | None,
+            typer.Option(
+                "--programs",
+                help="'all' (the default: every built-in), or program ids / .toml files.",
+            ),
+        ] = None,
+        extra: Annotated[
+            list[str] | None, typer.Argument(help="More program ids after --programs.")
+        ] = None,
+        bodies: Annotated[
+            int, typer.Option(min=1, max=100_000, help="How many simulated bodies.")
+        ] = DEFAULT_BODIES,
+        seed: Annotated[int, typer.Option(help="Seed of the body population.")] = 0,
+        intensity: Annotated[int, typer.Option(min=1, max=5, help="1..5")] = 3,
+        workers: Annotated[
+            int | None, typer.Option(min=1, max=64, help="Processes (default: every core).")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+        report: Annotated[
+            Path | None, typer.Option(help="Write an HTML report with plots into this folder.")
+        ] = None,
+    ) -> None:
+        """Scan and run programs on simulated bodies; check every tick (exit 1 if any fails)."""
+        chosen = _load([*(programs or []), *(extra or [])])
+        console = Console(stderr=True)
+        total = estimate_chair_ticks(chosen, bodies)
+        console.print(
+            f"verifying {len(chosen)} program(s) on {bodies} bodies (seed {seed}): "
+            f"{total:,} chair-ticks"
+        )
+        with Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            console=console,
+            transient=not console.is_terminal,
+        ) as bar:
+            task = bar.add_task("chair-ticks", total=total)
+
+            def advance(chair_ticks: int) -> None:
+                bar.update(task, advance=chair_ticks)
+
+            try:
+                result = verify(
+                    chosen,
+                    bodies,
+                    seed=seed,
+                    intensity=intensity,
+                    workers=workers,
+                    progress=advance,
+                )
+            except KeyboardInterrupt:
+                console.print("verification interrupted: no result")
+                raise typer.Exit(130) from None
+            bar.update(task, completed=total)
+        if report is not None:
+            from openchair.verify.report import write_report
+
+            index = write_report(result, report)
+            console.print(f"report: {index}")
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=2))
+        else:
+            print_result(result, Console())
+        sys.exit(0 if result.ok else 1)

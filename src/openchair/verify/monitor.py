@@ -1,0 +1,259 @@
+"""The per-tick checks: every tick of every body, against the twin's truth, without a chair loop.
+
+:class:`TickMonitor` is fed after each control tick with what the program asked for (setpoints,
+before the supervisor) and the twin's hidden truth (true forces, positions, pressures,
+temperatures). It keeps running worst margins per body and what the promises need (time per zone,
+deepest working moment, cushion and heat time), plus where along the back the rollers worked.
+Only the verifier reads the truth; the controller never does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from openchair.body.batch import BodyBatch
+from openchair.body.bodymap import BodyMapBatch
+from openchair.body.track import grid_position
+from openchair.control.session import State
+from openchair.hardware.contract import ChairDescription, Commands
+from openchair.hardware.twin.chair import TwinTruth
+from openchair.programs.compiler import CompiledProgram, zone_bounds_mm
+from openchair.verify.rules import VerifyCriteria
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+BACK_BINS = 20
+"""The back from the seat crease to C7 in 20 equal parts of each person's own back length: the
+coverage of the paraspinal lines and the report's heat map are counted in these."""
+COVERED_S = 1.0
+WORKING_DEPTH_MM = 1.0
+"""Rollers out past this count as working a zone (as in the session record), touching or not:
+a light program's rollers may only brush a deep lumbar hollow."""
+"""A part of the back counts as covered once the rollers worked it this long."""
+
+
+@dataclass(frozen=True)
+class StepFacts:
+    """Per flattened step, what the promises need: its zone column (-1 without roller work),
+    whether it plans air, and which heaters it plans."""
+
+    zone: IntArray  # (S,)
+    air: npt.NDArray[np.bool_]  # (S,)
+    heat: npt.NDArray[np.bool_]  # (S, H)
+
+
+class TickMonitor:
+    """Running margins of one program run on N bodies. See the module docstring."""
+
+    def __init__(
+        self,
+        bodies: BodyBatch,
+        compiled: CompiledProgram,
+        description: ChairDescription,
+        criteria: VerifyCriteria,
+    ) -> None:
+        n = bodies.batch_size
+        self.n = n
+        self.tick_s = compiled.tick_s
+        self.criteria = criteria
+        self.description = description
+        self._rows = np.arange(n)
+        truth: BodyMapBatch = bodies.true_maps()
+        self._pain_grid = bodies.pain_threshold_paraspinal_n
+        # The comfortable depth the session works with (from the scan): the depth rule of
+        # PRODUCT.md §6. Whether that depth is kind to the person's true body is judged by force,
+        # against the true pain threshold, since force is what hurts.
+        self._depth_grid = compiled.maps.along_track(compiled.maps.comfortable_depth_mm)
+        self._c7 = truth.landmark_y_mm("C7")
+        self._body_lo = truth.region_bounds_mm("thighs")[0]
+        self._body_hi = truth.region_bounds_mm("neck")[1]
+        self._back_len = np.maximum(self._c7, 1.0)
+        # Promise bookkeeping, from the program as written.
+        self.zone_names: list[str] = []
+        zone_col: list[int] = []
+        for flat in compiled.flat:
+            s = flat.step
+            if s.technique == "none":
+                zone_col.append(-1)
+                continue
+            if s.zone not in self.zone_names:
+                self.zone_names.append(s.zone)
+            zone_col.append(self.zone_names.index(s.zone))
+        heaters = description.heaters
+        self.steps = StepFacts(
+            zone=np.array(zone_col, dtype=np.int64),
+            air=np.array([f.step.air is not None for f in compiled.flat], dtype=bool),
+            heat=np.array(
+                [
+                    [
+                        f.step.heat is not None and getattr(f.step.heat, h, None) is not None
+                        for h in heaters
+                    ]
+                    for f in compiled.flat
+                ],
+                dtype=bool,
+            ).reshape(len(compiled.flat), len(heaters)),
+        )
+        margin = criteria.zone_margin_mm
+        bounds = [zone_bounds_mm(z, truth) for z in self.zone_names]
+        self._zone_lo = [lo - margin for lo, _ in bounds]
+        self._zone_hi = [hi + margin for _, hi in bounds]
+        ticks = np.array([round(f.seconds / compiled.tick_s) for f in compiled.flat])
+        self.planned_zone_ticks = np.array(
+            [ticks[self.steps.zone == j].sum() for j in range(len(self.zone_names))],
+            dtype=np.int64,
+        )
+        self.planned_air_ticks = int(ticks[self.steps.air].sum())
+        self.planned_heat_ticks = (ticks[:, None] * self.steps.heat).sum(axis=0).astype(np.int64)
+        # Running worst values.
+        inf = np.full(n, np.inf)
+        self.pain_margin_n = inf.copy()
+        self.pain_worst_s = np.zeros(n)
+        self.peak_force_n = np.zeros(n)
+        self.peak_ratio = np.zeros(n)
+        """Largest force / pain threshold at the same tick."""
+        self.threshold_at_peak_n = np.zeros(n)
+        self.depth_margin_mm = inf.copy()
+        self.depth_worst_s = np.zeros(n)
+        self.neck_margin_n = inf.copy()
+        self.track_margin_mm = inf.copy()
+        self.max_pressure_kpa = np.zeros(n)
+        self.max_temp_c = np.full(n, -np.inf)
+        self.deepest_asked_mm = np.zeros(n)
+        self.deepest_true_mm = np.zeros(n)
+        self.zone_ticks = np.zeros((n, len(self.zone_names)), dtype=np.int64)
+        self.air_ticks = np.zeros(n, dtype=np.int64)
+        self.warm_ticks = np.zeros((n, len(heaters)), dtype=np.int64)
+        self.back_ticks = np.zeros((n, BACK_BINS), dtype=np.int64)
+        self.ticks = 0
+
+    def observe(
+        self,
+        setpoints: Commands,
+        truth: TwinTruth,
+        state: IntArray,
+        step_index: int,
+        now_s: float,
+    ) -> None:
+        """One tick: ``setpoints`` as the program asked, ``truth`` after the twin moved."""
+        c, rows = self.criteria, self._rows
+        self.ticks += 1
+        y = truth.carriage_y_mm
+        force = np.maximum(truth.force_left_n, truth.force_right_n)
+        i0, _ = grid_position(y)
+        i1 = i0 + 1
+        pain = np.minimum(self._pain_grid[rows, i0], self._pain_grid[rows, i1])
+        # At a region boundary the deeper of the two neighbouring regions counts: the scan places
+        # boundaries within millimetres, and the force rules judge the boundary itself.
+        comfortable = np.maximum(self._depth_grid[rows, i0], self._depth_grid[rows, i1])
+        # Force against the person's pain threshold where the roller is.
+        margin = pain - force
+        worse = margin < self.pain_margin_n
+        if worse.any():
+            self.pain_margin_n = np.where(worse, margin, self.pain_margin_n)
+            self.pain_worst_s = np.where(worse, now_s, self.pain_worst_s)
+        ratio = force / pain
+        peak = ratio > self.peak_ratio
+        if peak.any():
+            self.peak_ratio = np.where(peak, ratio, self.peak_ratio)
+            self.threshold_at_peak_n = np.where(peak, pain, self.threshold_at_peak_n)
+        np.maximum(self.peak_force_n, force, out=self.peak_force_n)
+        # Depth: what the program asked (where it asked) and what the rollers did (where they are).
+        j0, _ = grid_position(setpoints.carriage_y_target_mm)
+        asked_ok = np.maximum(self._depth_grid[rows, j0], self._depth_grid[rows, j0 + 1])
+        pressing = force >= c.contact_force_n
+        dmargin = np.minimum(
+            asked_ok - setpoints.depth_target_mm,
+            np.where(pressing, comfortable - truth.depth_mm, np.inf),
+        )
+        worse = dmargin < self.depth_margin_mm
+        if worse.any():
+            self.depth_margin_mm = np.where(worse, dmargin, self.depth_margin_mm)
+            self.depth_worst_s = np.where(worse, now_s, self.depth_worst_s)
+        # Light work above C7.
+        above = y > self._c7
+        if above.any():
+            np.minimum(
+                self.neck_margin_n,
+                np.where(above, c.neck_force_max_n - force, np.inf),
+                out=self.neck_margin_n,
+            )
+        # On the track, and pressing rollers on the body.
+        d = self.description
+        track = np.minimum(y - d.carriage_y_min_mm, d.carriage_y_max_mm - y)
+        on_body = np.minimum(y - self._body_lo, self._body_hi - y)
+        np.minimum(
+            self.track_margin_mm,
+            np.where(pressing, np.minimum(track, on_body), track),
+            out=self.track_margin_mm,
+        )
+        np.maximum(
+            self.max_pressure_kpa, truth.air_pressure_kpa.max(axis=1), out=self.max_pressure_kpa
+        )
+        np.maximum(self.max_temp_c, truth.heater_temp_c.max(axis=1), out=self.max_temp_c)
+        # Promises: only while the program itself runs (not while finishing or after a fault).
+        running = state == int(State.RUNNING)
+        working = pressing & running
+        np.maximum(
+            self.deepest_asked_mm,
+            np.where(running, setpoints.depth_target_mm, 0.0),
+            out=self.deepest_asked_mm,
+        )
+        np.maximum(
+            self.deepest_true_mm, np.where(running, truth.depth_mm, 0.0), out=self.deepest_true_mm
+        )
+        rollers_out = running & (truth.depth_mm > WORKING_DEPTH_MM)
+        part = np.clip((y / self._back_len * BACK_BINS).astype(np.int64), 0, BACK_BINS - 1)
+        on_back = working & (y >= 0.0) & (y <= self._c7)
+        self.back_ticks[rows, part] += on_back
+        zone = int(self.steps.zone[step_index])
+        if zone >= 0:
+            inside = rollers_out & (y >= self._zone_lo[zone]) & (y <= self._zone_hi[zone])
+            self.zone_ticks[:, zone] += inside
+        if self.steps.air[step_index]:
+            self.air_ticks += running & (truth.air_pressure_kpa.max(axis=1) >= c.cushion_in_use_kpa)
+        heat = self.steps.heat[step_index]
+        if heat.any():
+            self.warm_ticks += (running[:, None] & heat[None, :]) & (
+                truth.heater_temp_c >= c.heat_warm_c
+            )
+
+    # -- results --------------------------------------------------------------------------------
+
+    def zone_share(self) -> FloatArray:
+        """(N,) the least-kept zone's share of its planned time (1.0 without roller zones)."""
+        if not self.zone_names:
+            return np.ones(self.n)
+        share = self.zone_ticks / np.maximum(self.planned_zone_ticks, 1)[None, :]
+        return np.asarray(share.min(axis=1), dtype=np.float64)
+
+    def depth_share(self) -> FloatArray:
+        """(N,) the rollers' deepest true depth as a share of the deepest depth the program asked
+        for this person (1.0 for a program that never asks for depth)."""
+        asked = self.deepest_asked_mm
+        share = self.deepest_true_mm / np.maximum(asked, 1e-9)
+        return np.asarray(np.where(asked > WORKING_DEPTH_MM, np.minimum(share, 1.0), 1.0))
+
+    def cushion_share(self) -> FloatArray:
+        if self.planned_air_ticks == 0:
+            return np.ones(self.n)
+        return np.asarray(self.air_ticks / self.planned_air_ticks, dtype=np.float64)
+
+    def heat_share(self) -> FloatArray:
+        """(N,) the least-kept heater's warm share of its planned time after the warm-up."""
+        warm_up = round(self.criteria.heat_warm_up_s / self.tick_s)
+        planned = self.planned_heat_ticks - warm_up
+        used = planned > 0
+        if not used.any():
+            return np.ones(self.n)
+        share = self.warm_ticks[:, used] / planned[used][None, :]
+        return np.asarray(np.minimum(share.min(axis=1), 1.0), dtype=np.float64)
+
+    def coverage(self) -> FloatArray:
+        """(N,) share of the back (seat crease to C7) the rollers worked at least COVERED_S."""
+        covered = self.back_ticks * self.tick_s >= COVERED_S
+        return np.asarray(covered.mean(axis=1), dtype=np.float64)
