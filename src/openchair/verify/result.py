@@ -107,7 +107,7 @@ class VerifyResult:
                 {
                     "body": int(p.bodies[i]),
                     "params": self.population[int(p.bodies[i])].describe(),
-                    "failed": p.failed_rules(i, c),
+                    "failed": p.failed_rules(int(i), c),
                     "outcome": p.outcome[i],
                     "replay": self.replay_command(p.program_id, int(p.bodies[i])),
                 }

@@ -212,7 +212,7 @@ def run_program_chunk(
         threshold_at_peak_n=monitor.threshold_at_peak_n,
         peak_ratio=monitor.peak_ratio,
         coverage=monitor.coverage(),
-        back_seconds=monitor.back_ticks * monitor.tick_s,
+        back_seconds=np.asarray(monitor.back_ticks * monitor.tick_s, dtype=np.float64),
         safety_events=events,
         worst_time_s={
             PAIN_THRESHOLD: monitor.pain_worst_s - chunk.start_s,
@@ -248,7 +248,7 @@ def merge_results(
     for rule in RULE_NAMES:
         # A body the chair could not scan ran no program: it fails the session rule only.
         fill = -1.0 if rule == SESSION_COMPLETED else np.inf
-        margins[rule] = cat(lambda p, r=rule: p.margins[r], fill).astype(np.float64)
+        margins[rule] = cat(lambda p, r=rule: p.margins[r], fill).astype(np.float64)  # type: ignore[misc]
     back = (
         np.concatenate([p.back_seconds for p in parts] + [np.zeros((nf, BACK_BINS))])
         if parts
@@ -258,7 +258,7 @@ def merge_results(
     order = np.argsort(bodies, kind="stable")
     worst: dict[str, np.ndarray] = {}
     for key in (PAIN_THRESHOLD, COMFORTABLE_DEPTH):
-        worst[key] = cat(lambda p, k=key: p.worst_time_s[k], 0.0)[order]
+        worst[key] = cat(lambda p, k=key: p.worst_time_s[k], 0.0)[order]  # type: ignore[misc]
     return ProgramResult(
         program_id=program.id or program.name,
         name=program.name,
@@ -414,7 +414,7 @@ def _run_parallel(
     # Spawned workers: a forked copy of a process with threads (the progress display) can hang.
     ctx = get_context("spawn")
     manager = ctx.Manager() if progress else None
-    q: queue.Queue[int] | None = manager.Queue() if manager else None  # type: ignore[assignment]
+    q: queue.Queue[int] | None = manager.Queue() if manager else None
 
     def drain() -> None:
         if q is None or progress is None:

@@ -52,7 +52,7 @@ def normal_table() -> FloatArray:
     """The shared table of standard normals (read-only), the same in every process."""
     table = np.random.default_rng(_TABLE_SEED).standard_normal(2**NORMAL_TABLE_BITS)
     table.flags.writeable = False
-    return table
+    return np.asarray(table, dtype=np.float64)
 
 
 class CounterNoise:
@@ -83,4 +83,4 @@ class CounterNoise:
         """Standard-normal draws, shape (N, channels): the table at offset + stride · tick shift."""
         shift = _splitmix64_int(tick * int(_TICK_MUL) & _MASK64) >> (64 - NORMAL_TABLE_BITS)
         index = (self._offset + shift * self._stride) & self._mask
-        return self._table[index]
+        return np.asarray(self._table[index], dtype=np.float64)
