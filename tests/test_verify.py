@@ -3,16 +3,16 @@ built-in library passes, and a body checked among a population gives the same re
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from openchair.body.bodymap import BodyMapBatch
 from openchair.cli.app import _register_commands, app
 from openchair.cli.verify_cmd import DEFAULT_BODIES
-from openchair.hardware.contract import ChairDescription, Commands
+from openchair.hardware.contract import Commands
 from openchair.programs import CompiledProgram, ProgramLibrary, parse_program
-from openchair.programs.model import Program
 from openchair.verify.rules import COMFORTABLE_DEPTH, RULE_NAMES, VerifyCriteria
 from openchair.verify.runner import (
     chunk_bounds,
@@ -74,13 +74,6 @@ class MillimetreProgram(CompiledProgram):
         return frame
 
 
-def millimetre_compiler(
-    program: Program, maps: BodyMapBatch, description: object, **kw: object
-) -> CompiledProgram:
-    assert isinstance(description, ChairDescription)
-    return MillimetreProgram(program, maps, description, **kw)  # type: ignore[arg-type]
-
-
 LUMBAR_ONLY = parse_program(
     """
 id = "lumbar-knead"
@@ -108,7 +101,7 @@ dwell_seconds = 2
 
 def test_an_unsafe_program_is_caught_and_the_failing_bodies_named() -> None:
     n = 12
-    result = verify([LUMBAR_ONLY], n, seed=5, workers=1, compile_program=millimetre_compiler)
+    result = verify([LUMBAR_ONLY], n, seed=5, workers=1, compiler=MillimetreProgram)
     program = result.programs[0]
     criteria = result.criteria
     # Which backs take less than 90 mm in the lumbar, by their own scan.
@@ -191,10 +184,8 @@ def test_bad_input_gets_a_clear_error() -> None:
     assert "no-such-program" in out.output
 
 
-def test_cli_prints_the_table_and_exits_1_on_failure_and_0_on_success(tmp_path: object) -> None:
-    from pathlib import Path
-
-    folder = Path(str(tmp_path))
+def test_cli_prints_the_table_and_exits_1_on_failure_and_0_on_success(tmp_path: Path) -> None:
+    folder = tmp_path
     path = folder / "short-check.toml"
     path.write_text(
         """name = "Short check"

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
+import numpy.typing as npt
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -63,8 +66,8 @@ def print_result(result: VerifyResult, console: Console) -> None:
             p.program_id,
             str(int(passed.sum())),
             f"[red]{int((~passed).sum())}[/]" if (~passed).any() else "0",
-            f"{100 * float(_median(p.coverage)):.0f} %, {100 * float(_min(p.coverage)):.0f} %",
-            f"{float(_max(p.peak_ratio)):.2f}",
+            f"{100 * _stat(np.median, p.coverage):.0f} %, {100 * _stat(np.min, p.coverage):.0f} %",
+            f"{_stat(np.max, p.peak_ratio):.2f}",
             str(int(p.safety_events.sum())),
         )
     console.print(summary)
@@ -103,25 +106,11 @@ def print_result(result: VerifyResult, console: Console) -> None:
     )
 
 
-def _median(a: object) -> float:
-    import numpy as np
-
-    arr = np.asarray(a)
-    return float(np.median(arr)) if arr.size else float("nan")
-
-
-def _min(a: object) -> float:
-    import numpy as np
-
-    arr = np.asarray(a)
-    return float(arr.min()) if arr.size else float("nan")
-
-
-def _max(a: object) -> float:
-    import numpy as np
-
-    arr = np.asarray(a)
-    return float(arr.max()) if arr.size else float("nan")
+def _stat(
+    reduce: Callable[[npt.NDArray[np.float64]], object], values: npt.NDArray[np.float64]
+) -> float:
+    """A reduction for the summary table; NaN for a program no body ran."""
+    return float(reduce(values)) if values.size else float("nan")  # type: ignore[arg-type]
 
 
 def register(app: typer.Typer) -> None:

@@ -119,8 +119,10 @@ class Session:
         tick_s: float = 0.01,
         limits: SafetyLimits = DEFAULT_LIMITS,
         start_s: float = 0.0,
+        compiler: type[CompiledProgram] = CompiledProgram,
     ) -> None:
         self.program = program
+        self._compiler = compiler
         self.description = driver.description
         self.limits = limits
         self.tick_s = tick_s
@@ -185,7 +187,7 @@ class Session:
 
     def _compile(self) -> CompiledProgram:
         program = self.program if self.focus is None else with_zone(self.program, self.focus)
-        return CompiledProgram(
+        return self._compiler(
             program,
             self.maps,
             self.description,

@@ -20,7 +20,6 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from multiprocessing import get_context
-from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -68,14 +67,6 @@ ProgressCallback = Callable[[int], None]
 """Called with the number of chair-ticks just done."""
 
 
-class CompileProgram(Protocol):
-    """How a program becomes setpoints (the real compiler; tests pass a deliberately wrong one)."""
-
-    def __call__(
-        self, program: Program, maps: BodyMapBatch, description: object, **kw: object
-    ) -> CompiledProgram: ...
-
-
 def population(n: int, seed: int) -> list[BodyParams]:
     """The verification population: ``n`` people from the sampler, reproducible by ``seed``."""
     return sample_population(n, np.random.default_rng(seed))
@@ -92,7 +83,6 @@ class ScannedChunk:
     start_s: float
     failed: dict[int, str]
     """Population index → the scan's message, for bodies whose scan failed."""
-    scan_ticks: int
 
 
 def scan_chunk(
@@ -105,36 +95,17 @@ def scan_chunk(
     if progress:
         progress(ticks * len(params))
     failed = {int(indices[i]): c.message for i, c in enumerate(result.chairs) if c.body_map is None}
-    if failed:
-        keep = [i for i, c in enumerate(result.chairs) if c.body_map is not None]
-        if not keep:
-            return ScannedChunk(np.zeros(0, dtype=np.int64), None, None, 0.0, failed, ticks)
-        # The scan of a body does not depend on its neighbours: scanning the rest again gives
-        # the same maps, and a twin that holds only bodies a program can run on.
-        return _rescan([params[i] for i in keep], [indices[i] for i in keep], failed, ticks)
-    return ScannedChunk(
-        np.asarray(indices, dtype=np.int64),
-        twin,
-        result.maps(),
-        result.duration_s + TICK_S,
-        failed,
-        ticks,
-    )
-
-
-def _rescan(
-    params: list[BodyParams], indices: list[int], failed: dict[int, str], ticks: int
-) -> ScannedChunk:
-    twin = TwinChair(BodyBatch.from_params(params), seeds=[p.seed for p in params])
-    result = run_scan(twin)
-    return ScannedChunk(
-        np.asarray(indices, dtype=np.int64),
-        twin,
-        result.maps(),
-        result.duration_s + TICK_S,
-        failed,
-        ticks,
-    )
+    if not failed:
+        bodies = np.asarray(indices, dtype=np.int64)
+        return ScannedChunk(bodies, twin, result.maps(), result.duration_s + TICK_S, {})
+    keep = [i for i, c in enumerate(result.chairs) if c.body_map is not None]
+    if not keep:
+        return ScannedChunk(np.zeros(0, dtype=np.int64), None, None, 0.0, failed)
+    # The scan of a body does not depend on its neighbours: scanning the rest again gives the
+    # same maps, and a twin that holds only bodies a program can run on.
+    rest = scan_chunk([params[i] for i in keep], [indices[i] for i in keep])
+    rest.failed.update(failed)
+    return rest
 
 
 def run_program_chunk(
@@ -143,19 +114,17 @@ def run_program_chunk(
     *,
     intensity: int = 3,
     criteria: VerifyCriteria = DEFAULT_CRITERIA,
-    compile_program: CompileProgram | None = None,
+    compiler: type[CompiledProgram] = CompiledProgram,
     progress: ProgressCallback | None = None,
 ) -> ProgramResult:
     """One program on one scanned chunk, every tick checked; the twin of ``chunk`` is copied."""
     pid = program.id or program.name
     if chunk.twin is None or chunk.maps is None:
-        return _only_failed_scans(program, chunk)
+        return merge_results(program, [], chunk)
     twin = copy.deepcopy(chunk.twin)
-    session = Session(program, chunk.maps, twin, intensity=intensity, start_s=chunk.start_s)
-    if compile_program is not None:
-        session.compiled = compile_program(
-            program, chunk.maps, twin.description, intensity=intensity, tick_s=session.tick_s
-        )
+    session = Session(
+        program, chunk.maps, twin, intensity=intensity, start_s=chunk.start_s, compiler=compiler
+    )
     monitor = TickMonitor(twin.bodies, session.compiled, twin.description, criteria)
     n = twin.batch_size
     k = 0
@@ -220,10 +189,6 @@ def run_program_chunk(
         },
         chair_ticks=k * n,
     )
-
-
-def _only_failed_scans(program: Program, chunk: ScannedChunk) -> ProgramResult:
-    return merge_results(program, [], chunk)
 
 
 def merge_results(
@@ -317,7 +282,7 @@ def verify(
     workers: int | None = None,
     criteria: VerifyCriteria = DEFAULT_CRITERIA,
     progress: ProgressCallback | None = None,
-    compile_program: CompileProgram | None = None,
+    compiler: type[CompiledProgram] = CompiledProgram,
 ) -> VerifyResult:
     """Scan and run every program on ``n_bodies`` sampled bodies; check every tick."""
     if n_bodies < 1:
@@ -338,7 +303,7 @@ def verify(
                 ch,
                 intensity=intensity,
                 criteria=criteria,
-                compile_program=compile_program,
+                compiler=compiler,
                 progress=progress,
             )
             for pi, prog in enumerate(programs)
@@ -346,7 +311,7 @@ def verify(
         }
     else:
         chunks, parts = _run_parallel(
-            programs, people, bounds, n_workers, intensity, criteria, compile_program, progress
+            programs, people, bounds, n_workers, intensity, criteria, compiler, progress
         )
     results = [
         merge_results(
@@ -388,7 +353,7 @@ def _program_job(
     chunk: ScannedChunk,
     intensity: int,
     criteria: VerifyCriteria,
-    compile_program: CompileProgram | None,
+    compiler: type[CompiledProgram],
     q: queue.Queue[int] | None,
 ) -> ProgramResult:
     return run_program_chunk(
@@ -396,7 +361,7 @@ def _program_job(
         chunk,
         intensity=intensity,
         criteria=criteria,
-        compile_program=compile_program,
+        compiler=compiler,
         progress=_queue_progress(q),
     )
 
@@ -408,7 +373,7 @@ def _run_parallel(
     workers: int,
     intensity: int,
     criteria: VerifyCriteria,
-    compile_program: CompileProgram | None,
+    compiler: type[CompiledProgram],
     progress: ProgressCallback | None,
 ) -> tuple[list[ScannedChunk], dict[tuple[int, int], ProgramResult]]:
     # Spawned workers: a forked copy of a process with threads (the progress display) can hang.
@@ -458,7 +423,7 @@ def _run_parallel(
                     chunks[job[1]],
                     intensity,
                     criteria,
-                    compile_program,
+                    compiler,
                     q,
                 )
                 for job in jobs
