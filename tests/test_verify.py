@@ -22,13 +22,7 @@ from openchair.verify.runner import (
     verify,
 )
 
-SHORT = parse_program(
-    """
-id = "short-check"
-name = "Short check"
-description = "Kneading, shiatsu, tapping, air and heat in one minute."
-minutes = 1.5
-
+ROLL_IN = """
 [[step]]
 seconds = 15
 technique = "roll"
@@ -36,7 +30,20 @@ zone = "full-back"
 speed = 5
 depth = 0.3
 
-[[step]]
+"""
+"""A quick roll down the back first: the carriage starts at the top of the track after the scan,
+and a slow technique would spend the step getting to its zone."""
+
+SHORT = parse_program(
+    """
+id = "short-check"
+name = "Short check"
+description = "Kneading, shiatsu, tapping, air and heat in one minute."
+minutes = 1.5
+
+"""
+    + ROLL_IN
+    + """[[step]]
 seconds = 40
 technique = "knead"
 zone = "lumbar"
@@ -81,14 +88,9 @@ name = "Lumbar knead"
 description = "Kneading on the lumbar."
 minutes = 0.75
 
-[[step]]
-seconds = 15
-technique = "roll"
-zone = "full-back"
-speed = 5
-depth = 0.3
-
-[[step]]
+"""
+    + ROLL_IN
+    + """[[step]]
 seconds = 30
 technique = "shiatsu"
 zone = "lumbar"
@@ -192,14 +194,9 @@ def test_cli_prints_the_table_and_exits_1_on_failure_and_0_on_success(tmp_path: 
 description = "Kneading on the lumbar, briefly."
 minutes = 0.75
 
-[[step]]
-seconds = 15
-technique = "roll"
-zone = "full-back"
-speed = 5
-depth = 0.3
-
-[[step]]
+"""
+        + ROLL_IN
+        + """[[step]]
 seconds = 30
 technique = "knead"
 zone = "lumbar"

@@ -379,21 +379,17 @@ def _count_span(count: int) -> str:
     return f'<span class="fail">{count}</span>' if count else "0"
 
 
-def _num(value: float, digits: int = 2) -> str:
+def _num(value: float, digits: int = 2, sign: str = "") -> str:
+    """A figure for a table; +inf is a rule that never came into play, so it has no value."""
     if math.isnan(value):
         return "NaN"
     if math.isinf(value):
         return NO_VALUE if value > 0 else "−∞"
-    return f"{value:,.{digits}f}"
+    return f"{value:{sign},.{digits}f}"
 
 
 def _margin(value: float) -> str:
-    """A margin with its sign; +inf is a rule that never came into play, so it has no value."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return NO_VALUE if value > 0 else "−∞"
-    return f"{value:+,.2f}"
+    return _num(value, 2, "+")
 
 
 def _pct(share: float) -> str:
