@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openchair.body.batch import BodyBatch
-from openchair.body.bodymap import BodyMapBatch
+from openchair.body.bodymap import BodyMapBatch, grid_index
 from openchair.body.model import BodyParams
 from openchair.hardware.contract import BoardFault, ChairDescription, Commands, Readings
 from openchair.safety import supervisor as sv
@@ -242,7 +242,9 @@ def test_impossible_encoder_jump_and_silent_force_sensing_are_faults() -> None:
     out = sup.filter(program_frame(), readings(0.01, carriage_y_mm=np.array([450.0, 250.5])), 0.01)
     assert is_safe(out, 0) and sup.latched_rule == [sv.ENCODER_JUMP, None]
     sup = SafetySupervisor(DESC, MAPS)
-    deep = sup.comfortable_depth_at(np.full(N, 250.0)) * 0.9
+    # 20 mm past where the rollers meet the back (the maps' own profile), stroke included.
+    gap = MAPS.back_profile_mm[:, grid_index(250.0)]
+    deep = gap + sv.SILENT_CONTACT_MM + DESC.knead_depth_amplitude_mm + 2.0
     zero = np.zeros(N)
     t = 0.0
     while t <= sv.SILENT_FORCE_S + 0.02:

@@ -231,11 +231,6 @@ depth = 0.8
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="verification finds Deep Tissue ending in a latched fault for bodies 55 and 70 of the "
-    "default population (docs/VERIFY.md, 'Known and not yet fixed'); strict, so the fix flips it",
-)
 def test_every_builtin_program_passes_on_the_default_population() -> None:
     library = ProgramLibrary(user_dir=None)
     programs = [library.get(p) for p in library.builtin_ids()]

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from openchair.body.landmarks import LANDMARK_INDEX, LANDMARKS, REGION_NAMES, REGIONS
-from openchair.body.track import GRID_Y_MM
+from openchair.body.track import GRID_STEP_MM, GRID_Y_MM
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -28,6 +28,10 @@ class BodyMap:
     comfort_force_n: dict[str, float]
     tight_spots_y_mm: tuple[float, ...] = ()
     source: str = "model"
+    back_profile_mm: tuple[tuple[float, float], ...] = ()
+    """Where the rollers meet the back, as ``(y, depth)`` pairs on the track grid: the scan's
+    measured profile (or the model's true one). Empty when unknown (an older saved map). The
+    supervisor uses it to tell a dead force sensor from rollers that simply do not touch."""
 
     def __post_init__(self) -> None:
         missing = [n for n in LANDMARKS if n not in self.landmarks_y_mm]
@@ -48,13 +52,15 @@ class BodyMapBatch:
 
     ``landmarks_y_mm`` is (N, len(LANDMARKS)); ``comfortable_depth_mm`` and ``comfort_force_n``
     are (N, len(REGION_NAMES)); ``tight_spots_y_mm`` is (N, K), padded with NaN where a person has
-    fewer than K spots.
+    fewer than K spots; ``back_profile_mm`` is (N, G) on ``GRID_Y_MM``, NaN where unknown, or
+    empty when no map of the batch has a profile.
     """
 
     landmarks_y_mm: FloatArray
     comfortable_depth_mm: FloatArray
     comfort_force_n: FloatArray
     tight_spots_y_mm: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    back_profile_mm: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def batch_size(self) -> int:
@@ -71,7 +77,29 @@ class BodyMapBatch:
         spots = np.full((len(maps), k), np.nan)
         for i, m in enumerate(maps):
             spots[i, : len(m.tight_spots_y_mm)] = m.tight_spots_y_mm
-        return cls(landmarks, depths, forces, spots)
+        profiles = np.zeros((len(maps), 0))
+        if any(m.back_profile_mm for m in maps):
+            profiles = np.full((len(maps), GRID_Y_MM.size), np.nan)
+            for i, m in enumerate(maps):
+                for y, depth in m.back_profile_mm:
+                    profiles[i, grid_index(y)] = depth
+        return cls(landmarks, depths, forces, spots, profiles)
+
+    def has_profile(self) -> npt.NDArray[np.bool_]:
+        """(N,) which bodies' maps carry a back profile."""
+        if self.back_profile_mm.shape != (self.batch_size, GRID_Y_MM.size):
+            return np.zeros(self.batch_size, dtype=bool)
+        return np.asarray(np.isfinite(self.back_profile_mm).any(axis=1))
+
+    def with_landmarks(self, landmarks_y_mm: FloatArray) -> BodyMapBatch:
+        """The same maps with the landmarks moved (a shoulder nudge)."""
+        return BodyMapBatch(
+            landmarks_y_mm,
+            self.comfortable_depth_mm,
+            self.comfort_force_n,
+            self.tight_spots_y_mm,
+            self.back_profile_mm,
+        )
 
     def landmark_y_mm(self, name: str) -> FloatArray:
         """The landmark's y for every body, shape (N,)."""
@@ -128,7 +156,20 @@ class BodyMapBatch:
                 r: float(self.comfort_force_n[i, j]) for j, r in enumerate(REGION_NAMES)
             },
             tight_spots_y_mm=spots,
+            back_profile_mm=profile_pairs(self.back_profile_mm[i]) if self.has_profile()[i] else (),
         )
+
+
+def grid_index(y_mm: float) -> int:
+    """The track grid point nearest ``y_mm`` (clipped to the track)."""
+    j = round((y_mm - float(GRID_Y_MM[0])) / GRID_STEP_MM)
+    return min(max(j, 0), GRID_Y_MM.size - 1)
+
+
+def profile_pairs(profile: FloatArray) -> tuple[tuple[float, float], ...]:
+    """A (G,) profile on the track grid (NaN where unknown) as ``(y, depth)`` pairs, 0.1 mm."""
+    known = np.flatnonzero(np.isfinite(profile))
+    return tuple((float(GRID_Y_MM[j]), round(float(profile[j]), 1)) for j in known)
 
 
 def _region_column(region: str) -> int:

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from openchair.body import anthropometry as anthro
 from openchair.body.anthropometry import Sex
-from openchair.body.bodymap import BodyMap
+from openchair.body.bodymap import BodyMap, profile_pairs
 from openchair.body.landmarks import (
     LANDMARKS,
     REGION_NAMES,
@@ -168,6 +168,7 @@ class Body:
             comfort_force_n=self.comfort_force_n(limits),
             tight_spots_y_mm=tuple(s.y_mm for s in self.tight_spots),
             source="model",
+            back_profile_mm=profile_pairs(self.back_gap_mm),
         )
 
 

@@ -101,9 +101,7 @@ def nudge_shoulders(maps: BodyMapBatch, mm: float) -> BodyMapBatch:
     landmarks = maps.landmarks_y_mm.copy()
     for name in SHOULDER_HUNG_LANDMARKS:
         landmarks[:, LANDMARK_INDEX[name]] += mm
-    return BodyMapBatch(
-        landmarks, maps.comfortable_depth_mm, maps.comfort_force_n, maps.tight_spots_y_mm
-    )
+    return maps.with_landmarks(landmarks)
 
 
 class Session:

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from openchair.body.bodymap import BodyMapBatch
 from openchair.body.landmarks import REGION_NAMES
-from openchair.body.track import GRID_Y_MM, sample_cautious
+from openchair.body.track import GRID_Y_MM, grid_position, sample_cautious
 from openchair.hardware.contract import BoardFault, ChairDescription, Commands, Readings
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 
@@ -31,9 +31,16 @@ ENCODER_MARGIN_MM = 5.0
 """A carriage reading may move at most 3 ticks' worth of full speed plus this between ticks."""
 SILENT_FORCE_N = 0.5
 SILENT_FORCE_S = 1.0
+SILENT_CONTACT_MM = 10.0
+"""Rollers whose shallowest point (kneading and tapping strokes included) is this far into the
+back, by the scan's own profile of the back, always feel it: a force reading that stays below
+SILENT_FORCE_N for SILENT_FORCE_S there means the force sensing is dead. 10 mm into the softest
+tissue of the body model gives over 1 N, twice the silence threshold."""
 SILENT_DEPTH_FRACTION = 0.8
-"""Rollers at 80 % of the comfortable depth on the back always feel it; a force reading that
-stays below SILENT_FORCE_N for SILENT_FORCE_S there means the force sensing is dead."""
+"""Without a profile (a map saved before profiles were kept), rollers at 80 % of the comfortable
+depth count as pressing. Verification found this alone too eager: a region's comfortable depth
+comes from its shallowest point, and at its deep end (the top of a strong lumbar hollow) rollers
+at 80 % may not reach the back at all."""
 FORCE_BACKOFF_MM = 10.0
 """How far the depth ceiling drops below the current depth when a force limit is crossed."""
 CARRIAGE_WAIT_DEPTH_MM = 2.0
@@ -181,6 +188,7 @@ class SafetySupervisor:
         hard_depth = min(self.description.depth_max_mm, self.limits.roller_depth_hard_max_mm)
         self._depth_grid = np.minimum(depth, hard_depth)
         self._force_grid = np.minimum(force, self.limits.roller_force_hard_max_n)
+        self._pressing_grid = pressing_depth_grid(maps, self._depth_grid, self.description)
 
     def stop(self, chairs: Sequence[int] | None = None, now_s: float = 0.0) -> None:
         """Remote stop: the safe state from the next frame on, latched until ``reset``."""
@@ -209,6 +217,13 @@ class SafetySupervisor:
 
     def comfortable_depth_at(self, y_mm: FloatArray) -> FloatArray:
         return sample_cautious(self._depth_grid, y_mm)
+
+    def _surely_pressing_at(self, y_mm: FloatArray) -> FloatArray:
+        """Roller depth past which the rollers must feel the back at ``y_mm`` (the larger of the
+        two grid values around it: this threshold must never be under-estimated)."""
+        i0, _ = grid_position(y_mm)
+        grid = self._pressing_grid
+        return np.asarray(np.maximum(grid[self._rows, i0], grid[self._rows, i0 + 1]))
 
     # -- the filter -----------------------------------------------------------------------------
 
@@ -294,11 +309,7 @@ class SafetySupervisor:
         on_back = (r.carriage_y_mm >= self.maps.region_bounds_mm("sacrum")[0]) & (
             r.carriage_y_mm <= self.maps.landmark_y_mm("T1")
         )
-        deep = (
-            r.occupied
-            & on_back
-            & (r.depth_mm > SILENT_DEPTH_FRACTION * self.comfortable_depth_at(r.carriage_y_mm))
-        )
+        deep = r.occupied & on_back & (r.depth_mm > self._surely_pressing_at(r.carriage_y_mm))
         quiet = deep & (np.maximum(r.force_left_n, r.force_right_n) < SILENT_FORCE_N)
         self._silent_since = np.where(
             quiet, np.where(np.isnan(self._silent_since), now_s, self._silent_since), np.nan
@@ -648,6 +659,23 @@ class SafetySupervisor:
                     now_s, chair, rule, float(values[chair]), float(limits[chair]), reaction
                 )
             )
+
+
+def pressing_depth_grid(
+    maps: BodyMapBatch, depth_grid: FloatArray, description: ChairDescription
+) -> FloatArray:
+    """(N, G) roller depth past which rollers surely press on the back, for the silent-sensor
+    rule: the back's profile plus SILENT_CONTACT_MM plus the largest stroke, where the profile is
+    known; +inf where this person's profile is unknown at that place; 80 % of the comfortable
+    depth for a person whose map has no profile at all."""
+    stroke = max(description.knead_depth_amplitude_mm, description.tap_depth_amplitude_mm)
+    fallback = SILENT_DEPTH_FRACTION * depth_grid
+    has = maps.has_profile()
+    if not has.any():
+        return fallback
+    profile = maps.back_profile_mm
+    pressing = np.where(np.isfinite(profile), profile + SILENT_CONTACT_MM + stroke, np.inf)
+    return np.where(has[:, None], pressing, fallback)
 
 
 def _assign(out: Commands, src: Commands, mask: BoolArray) -> None:

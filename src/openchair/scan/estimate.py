@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from openchair.body import anthropometry as anthro
-from openchair.body.bodymap import BodyMap
+from openchair.body.bodymap import BodyMap, profile_pairs
 from openchair.body.landmarks import LANDMARKS, REGION_NAMES, REGIONS, SPINE_LANDMARKS
 from openchair.body.track import GRID_STEP_MM, GRID_Y_MM
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
@@ -195,6 +195,7 @@ def estimate_chair(
         comfort_force_n=comfort,
         tight_spots_y_mm=find_tight_spots(profile, landmarks["S1"], landmarks["T2"]),
         source="scan",
+        back_profile_mm=profile_pairs(profile),
     )
     return ChairEstimate(
         ScanOutcome.OK, MESSAGES[ScanOutcome.OK], body_map, shoulder_y, apex, profile

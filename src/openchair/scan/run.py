@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +126,7 @@ def nudge_shoulder(body_map: BodyMap, mm: float) -> BodyMap:
         comfort_force_n=dict(body_map.comfort_force_n),
         tight_spots_y_mm=body_map.tight_spots_y_mm,
         source=body_map.source,
+        back_profile_mm=body_map.back_profile_mm,
     )
 
 
@@ -136,6 +138,7 @@ def save_map(body_map: BodyMap, path: Path) -> None:
         "comfortable_depth_mm": body_map.comfortable_depth_mm,
         "comfort_force_n": body_map.comfort_force_n,
         "tight_spots_y_mm": list(body_map.tight_spots_y_mm),
+        "back_profile_mm": [list(pair) for pair in body_map.back_profile_mm],
     }
     path.write_text(json.dumps(data, indent=2))
 
@@ -153,10 +156,22 @@ def load_map(path: Path) -> BodyMap:
         depth = {r: float(data["comfortable_depth_mm"][r]) for r in REGION_NAMES}
         force = {r: float(data["comfort_force_n"][r]) for r in REGION_NAMES}
         spots = tuple(float(v) for v in data.get("tight_spots_y_mm", []))
+        # Maps saved before the profile was kept have none: the supervisor then falls back to
+        # judging force sensing by the comfortable depth alone.
+        profile = tuple((float(y), float(d)) for y, d in data.get("back_profile_mm", []))
     except (KeyError, TypeError, ValueError) as err:
         raise ValueError(f"{path}: body map incomplete or damaged: {err}") from None
     if any(not 0 <= v <= DEFAULT_LIMITS.roller_depth_hard_max_mm for v in depth.values()):
         raise ValueError(f"{path}: a comfortable depth is outside 0..120 mm")
     if any(not 0 < v <= DEFAULT_LIMITS.roller_force_hard_max_n for v in force.values()):
         raise ValueError(f"{path}: a comfort force is outside 0..150 N")
-    return BodyMap(landmarks, depth, force, spots, source=str(data.get("source", "scan")))
+    if any(not (math.isfinite(y) and math.isfinite(d)) for y, d in profile):
+        raise ValueError(f"{path}: the back profile holds a value that is not a number")
+    return BodyMap(
+        landmarks,
+        depth,
+        force,
+        spots,
+        source=str(data.get("source", "scan")),
+        back_profile_mm=profile,
+    )
