@@ -69,20 +69,33 @@ class BodyBatch:
         """``field`` (N, G) sampled at each body's own ``y_mm`` (N,), linearly interpolated."""
         return sample_linear(field, y_mm)
 
-    def roller_force_n(self, y_mm: FloatArray, protrusion_mm: FloatArray, side: int) -> FloatArray:
-        """Static force of one roller (0 left, 1 right) protruding ``protrusion_mm`` at ``y_mm``.
+    def roller_force_n(
+        self, y_mm: FloatArray, protrusion_mm: FloatArray, side: int | None = None
+    ) -> FloatArray:
+        """Static force of a roller (0 left, 1 right) protruding ``protrusion_mm`` at ``y_mm``.
 
         Zero until the roller reaches the skin (the back gap), then the tissue law
         ``F = F_ref · (exp(c / c_e) − 1)``: the stiffness rises with compression ``c``.
+        ``side=None`` gives both rollers as (N, 2) from one lookup of the profiles, which the
+        twin does every tick; ``protrusion_mm`` is then (N,) for both or (N, 2), one per roller.
+        The numbers are the same as two calls with ``side`` 0 and 1.
         """
         i0, frac = grid_position(y_mm)
         rows = np.arange(self.batch_size)
         gap = self.back_gap_mm[rows, i0] * (1 - frac) + self.back_gap_mm[rows, i0 + 1] * frac
-        ref = (
-            self.stiffness_scale[rows, i0, side] * (1 - frac)
-            + self.stiffness_scale[rows, i0 + 1, side] * frac
-        )
-        compression = np.maximum(protrusion_mm - gap, 0.0)
+        if side is None:
+            ref = (
+                self.stiffness_scale[rows, i0] * (1 - frac)[:, None]
+                + self.stiffness_scale[rows, i0 + 1] * frac[:, None]
+            )
+            protrusion = protrusion_mm if protrusion_mm.ndim == 2 else protrusion_mm[:, None]
+            compression = np.maximum(protrusion - gap[:, None], 0.0)
+        else:
+            ref = (
+                self.stiffness_scale[rows, i0, side] * (1 - frac)
+                + self.stiffness_scale[rows, i0 + 1, side] * frac
+            )
+            compression = np.maximum(protrusion_mm - gap, 0.0)
         return np.asarray(
             ref * np.expm1(compression / anthro.TISSUE_EXP_LENGTH_MM), dtype=np.float64
         )

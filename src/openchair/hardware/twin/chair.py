@@ -4,6 +4,15 @@ It satisfies the driver contract (:class:`~openchair.hardware.contract.ChairDriv
 above it sees only ``Commands`` going in and ``Readings`` coming out. All state is arrays with a
 leading batch dimension, stepped together in fixed ``physics_dt_s`` steps; nothing loops over
 chairs. Time comes from the caller (``now_s``), never from a wall clock.
+
+Verification steps a thousand chairs every tick, so the step is written for few numpy calls:
+work that cannot change anything this tick (tapping when no chair taps, air when no cushion is
+asked for and none holds pressure, fault branches while no fault is injected) is skipped, which
+leaves every number exactly as the full computation would. Per-chair arrays with a column per
+air zone or heater are kept column-major (Fortran order), and so are the readings and truth made
+from them: reducing over the columns (``.max(axis=1)``, ``.any(axis=1)``, as the supervisor and
+the verifier do every tick) is then a few passes over contiguous columns instead of a thousand
+tiny reductions, about 20 times faster for N = 1000, with the same values.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from openchair.hardware.twin.noise import CounterNoise
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 ChairSelector = int | Sequence[int] | None
 
 
@@ -121,6 +131,12 @@ class TwinChair:
         self._ch_air0 = _CH_TEMP0 + d.n_heaters
         self._noise = CounterNoise(seed_list, self._ch_air0 + d.n_air_zones)
         self._dt = physics_dt_s
+        self._back_speed = (d.backrest_angle_max_deg - d.backrest_angle_min_deg) / (
+            d.recline_full_travel_s
+        )
+        self._leg_speed = (d.legrest_angle_max_deg - d.legrest_angle_min_deg) / (
+            d.recline_full_travel_s
+        )
         self._t0 = start_time_s
         self._tick = 0
         self._rows = np.arange(n)
@@ -138,20 +154,28 @@ class TwinChair:
         self._backrest_moving = np.zeros(n, dtype=bool)
         self._legrest_moving = np.zeros(n, dtype=bool)
         self._legrest_stalled = np.zeros(n, dtype=bool)
-        # Air and heat.
-        self._pressure = np.zeros((n, d.n_air_zones))
-        self._heater_temp = np.full((n, d.n_heaters), self._p.ambient_c)
-        self._sensor_temp = self._heater_temp.copy()
-        self._heater_on = np.zeros((n, d.n_heaters), dtype=bool)
+        # Air and heat, column-major (see the module docstring).
+        self._pressure = np.zeros((n, d.n_air_zones), order="F")
+        self._air_at_rest = True
+        """Every pressure is exactly 0: with no target either, the air step changes nothing."""
+        self._heater_temp = np.full((n, d.n_heaters), self._p.ambient_c, order="F")
+        self._sensor_temp = self._heater_temp.copy(order="F")
+        self._heater_on = np.zeros((n, d.n_heaters), dtype=bool, order="F")
+        self._heat_at_rest = True
+        """Heaters off, every temperature exactly ambient: the heat step changes nothing."""
         # Person and handset.
         self._shoulder_y = bodies.landmarks_y_mm[:, LANDMARK_INDEX["shoulder"]].copy()
         self._shoulder_offset = self._p.shoulder_offset_sd_mm * self._noise.normal(0)[
             :, _CH_SHOULDER
         ].clip(-3, 3)
+        self._shoulder_at_mm = self._shoulder_y + self._shoulder_offset
+        """Where the shoulder sensor sees the shoulder: fixed while the person sits."""
         self._stop_pressed = np.zeros(n, dtype=bool)
         # Board.
         self._frame = Commands.safe(d, n)
         self._last_frame_s = np.full(n, start_time_s)
+        self._oldest_frame_s = start_time_s
+        """``_last_frame_s.min()``: no watchdog trips before this plus the timeout."""
         self._watchdog = np.zeros(n, dtype=bool)
         self._true_force = np.zeros((n, 2))
         # Faults.
@@ -159,10 +183,10 @@ class TwinChair:
             f: np.zeros(n, dtype=bool) for f in TwinFault if f not in PER_HEATER | PER_ZONE
         }
         self._heater_faults: dict[TwinFault, BoolArray] = {
-            f: np.zeros((n, d.n_heaters), dtype=bool) for f in PER_HEATER
+            f: np.zeros((n, d.n_heaters), dtype=bool, order="F") for f in PER_HEATER
         }
-        self._valve_stuck = np.zeros((n, d.n_air_zones), dtype=bool)
-        self._stuck_temp = np.zeros((n, d.n_heaters))
+        self._valve_stuck = np.zeros((n, d.n_air_zones), dtype=bool, order="F")
+        self._stuck_temp = np.zeros((n, d.n_heaters), order="F")
         self._any_fault = False
 
     # -- the driver contract -------------------------------------------------------------------
@@ -294,10 +318,11 @@ class TwinChair:
             )
         commands.validate(self._desc)
         lost = self._faults[TwinFault.LOST_COMMANDS]
-        if not lost.any():
+        if not (self._any_fault and lost.any()):
             self._frame = commands.copy()
-            self._last_frame_s[:] = self.time_s
-            self._watchdog[:] = False
+            self._last_frame_s.fill(self.time_s)
+            self._oldest_frame_s = self.time_s
+            self._watchdog.fill(False)
             return
         keep = ~lost
         frame = self._frame
@@ -306,6 +331,7 @@ class TwinChair:
             theirs = getattr(commands, name)
             ours[keep] = theirs[keep]
         self._last_frame_s[keep] = self.time_s
+        self._oldest_frame_s = float(self._last_frame_s.min())
         self._watchdog[keep] = False
 
     def _advance_to(self, now_s: float) -> None:
@@ -318,18 +344,13 @@ class TwinChair:
     def _step(self) -> None:
         d, p, dt = self._desc, self._p, self._dt
         self._tick += 1
-        now = self.time_s
-        tripped = (now - self._last_frame_s) >= d.watchdog_timeout_s - 1e-9
-        if tripped.any():
-            newly = tripped & ~self._watchdog
-            if newly.any():
-                safe = self._safe_frame()
-                for name in self._frame.__dataclass_fields__:
-                    getattr(self._frame, name)[newly] = getattr(safe, name)[newly]
-            self._watchdog |= tripped
+        # The oldest frame is the first to time out: one float comparison instead of three array
+        # passes, every tick, while all watchdogs are fed.
+        if self.time_s - self._oldest_frame_s >= d.watchdog_timeout_s - 1e-9:
+            self._trip_watchdogs()
         f = self._frame
         # Carriage, depth, width: trapezoidal moves within speed and acceleration limits.
-        self._y, self._vy = _move(
+        y, self._vy = _move(
             self._y,
             self._vy,
             f.carriage_y_target_mm,
@@ -337,8 +358,8 @@ class TwinChair:
             d.carriage_accel_max_mm_s2,
             dt,
         )
-        self._y = np.clip(self._y, d.carriage_y_min_mm, d.carriage_y_max_mm)
-        self._depth, self._vdepth = _move(
+        self._y = _clip(y, d.carriage_y_min_mm, d.carriage_y_max_mm)
+        depth, self._vdepth = _move(
             self._depth,
             self._vdepth,
             f.depth_target_mm,
@@ -346,62 +367,109 @@ class TwinChair:
             p.depth_accel_mm_s2,
             dt,
         )
-        self._depth = np.clip(self._depth, 0.0, d.depth_max_mm)
-        self._width, self._vwidth = _move(
-            self._width,
-            self._vwidth,
-            f.width_target_mm,
-            d.width_speed_max_mm_s,
-            p.width_accel_mm_s2,
-            dt,
-        )
-        # Kneading and tapping phases (cycles).
-        self._knead_phase = (self._knead_phase + f.knead_speed_cpm / 60.0 * dt) % 1.0
-        self._tap_phase = (self._tap_phase + f.tap_rate_hz * dt) % 1.0
-        self._contact_forces()
+        self._depth = _clip(depth, 0.0, d.depth_max_mm)
+        if not _settled(self._width, self._vwidth, f.width_target_mm):
+            self._width, self._vwidth = _move(
+                self._width,
+                self._vwidth,
+                f.width_target_mm,
+                d.width_speed_max_mm_s,
+                p.width_accel_mm_s2,
+                dt,
+            )
+        # Kneading and tapping phases (cycles). A phase in [0, 1) plus 0.0, modulo 1, is itself:
+        # with no chair kneading (tapping) the update changes nothing and is skipped.
+        kneading = bool(f.knead_speed_cpm.any())
+        if kneading:
+            self._knead_phase = (self._knead_phase + f.knead_speed_cpm / 60.0 * dt) % 1.0
+        tapping = bool(f.tap_rate_hz.any())
+        if tapping:
+            self._tap_phase = (self._tap_phase + f.tap_rate_hz * dt) % 1.0
+        self._contact_forces(kneading, tapping)
         self._recline(dt)
         self._air(dt)
         self._heat(dt)
 
-    def _contact_forces(self) -> None:
-        p, f = self._p, self._frame
-        occupied = ~self._faults[TwinFault.OCCUPANT_LEAVES]
-        knead = np.where(
-            f.knead_speed_cpm > 0,
-            self._desc.knead_depth_amplitude_mm * np.sin(2 * np.pi * self._knead_phase),
-            0.0,
-        )
-        tapping = f.tap_rate_hz > 0
-        lean = np.where(self._faults[TwinFault.OCCUPANT_LEANS_FORWARD], p.lean_forward_mm, 0.0)
-        for side in (0, 1):
-            shift = np.where(f.tap_mode == int(TapMode.ALTERNATE), 0.5 * side, 0.0)
-            pulse = np.maximum(np.sin(2 * np.pi * (self._tap_phase + shift)), 0.0) ** 4
-            tap = np.where(tapping, self._desc.tap_depth_amplitude_mm * pulse, 0.0)
-            protrusion = np.maximum(self._depth + knead + tap - lean, 0.0)
-            force = self._bodies.roller_force_n(self._y, protrusion, side)
-            self._true_force[:, side] = np.where(occupied, force, 0.0)
+    def _trip_watchdogs(self) -> None:
+        """Chairs without a frame for the watchdog timeout go to the safe state and stay there."""
+        tripped = (self.time_s - self._last_frame_s) >= self._desc.watchdog_timeout_s - 1e-9
+        newly = tripped & ~self._watchdog
+        if newly.any():
+            safe = self._safe_frame()
+            for name in self._frame.__dataclass_fields__:
+                getattr(self._frame, name)[newly] = getattr(safe, name)[newly]
+        self._watchdog |= tripped
+
+    def _contact_forces(self, kneading: bool, tapping: bool) -> None:
+        """Both rollers' true force, from one lookup of each body's profiles at the carriage.
+
+        Without tapping both rollers reach equally far (the tap term is exactly 0.0 and the reach
+        before it is never -0.0, so adding it changes no bit) and share one protrusion; the lean
+        and the empty seat only apply while a fault is injected.
+        """
+        p, f, d = self._p, self._frame, self._desc
+        knead: FloatArray | float = 0.0
+        if kneading:
+            knead = np.where(
+                f.knead_speed_cpm > 0,
+                d.knead_depth_amplitude_mm * np.sin(2 * np.pi * self._knead_phase),
+                0.0,
+            )
+        reach = self._depth + knead
+        if tapping:
+            alternate = (f.tap_mode == int(TapMode.ALTERNATE))[:, None]
+            shift = np.where(alternate, _TAP_SHIFT_BY_SIDE, 0.0)
+            pulse = np.maximum(np.sin(2 * np.pi * (self._tap_phase[:, None] + shift)), 0.0) ** 4
+            tap = np.where((f.tap_rate_hz > 0)[:, None], d.tap_depth_amplitude_mm * pulse, 0.0)
+            reach = reach[:, None] + tap
+        if self._any_fault:
+            leaning = self._faults[TwinFault.OCCUPANT_LEANS_FORWARD]
+            lean = np.where(leaning, p.lean_forward_mm, 0.0)
+            reach = reach - (lean[:, None] if tapping else lean)
+        force = self._bodies.roller_force_n(self._y, np.maximum(reach, 0.0))
+        if self._any_fault:
+            occupied = ~self._faults[TwinFault.OCCUPANT_LEAVES]
+            force = np.where(occupied[:, None], force, 0.0)
+        self._true_force = force
 
     def _recline(self, dt: float) -> None:
-        d, f = self._desc, self._frame
-        back_speed = (d.backrest_angle_max_deg - d.backrest_angle_min_deg) / d.recline_full_travel_s
-        leg_speed = (d.legrest_angle_max_deg - d.legrest_angle_min_deg) / d.recline_full_travel_s
-        step_b = np.clip(
-            f.backrest_angle_target_deg - self._backrest, -back_speed * dt, back_speed * dt
-        )
-        step_l = np.clip(
-            f.legrest_angle_target_deg - self._legrest, -leg_speed * dt, leg_speed * dt
-        )
-        blocked = self._faults[TwinFault.LEGREST_OBSTRUCTION] & (step_l < 0)
-        step_l = np.where(blocked, 0.0, step_l)
-        self._backrest = self._backrest + step_b
-        self._legrest = self._legrest + step_l
-        self._backrest_moving = np.abs(step_b) > 1e-9
-        self._legrest_moving = np.abs(step_l) > 1e-9
-        self._legrest_stalled = blocked
+        """Backrest and legrest toward their targets; a joint already there (the usual case
+        during a program) takes no step, does not move and cannot stall."""
+        f = self._frame
+        n = self._n
+        if (f.backrest_angle_target_deg != self._backrest).any():
+            step_b = _clip(
+                f.backrest_angle_target_deg - self._backrest,
+                -self._back_speed * dt,
+                self._back_speed * dt,
+            )
+            self._backrest = self._backrest + step_b
+            self._backrest_moving = np.abs(step_b) > 1e-9
+        else:
+            self._backrest_moving = np.zeros(n, dtype=bool)
+        if (f.legrest_angle_target_deg != self._legrest).any():
+            step_l = _clip(
+                f.legrest_angle_target_deg - self._legrest,
+                -self._leg_speed * dt,
+                self._leg_speed * dt,
+            )
+            blocked = np.zeros(n, dtype=bool)
+            if self._any_fault:
+                blocked = self._faults[TwinFault.LEGREST_OBSTRUCTION] & (step_l < 0)
+                step_l = np.where(blocked, 0.0, step_l)
+            self._legrest = self._legrest + step_l
+            self._legrest_moving = np.abs(step_l) > 1e-9
+            self._legrest_stalled = blocked
+        else:
+            self._legrest_moving = np.zeros(n, dtype=bool)
+            self._legrest_stalled = np.zeros(n, dtype=bool)
 
     def _air(self, dt: float) -> None:
         p, f = self._p, self._frame
-        target = f.air_pressure_target_kpa
+        if self._air_at_rest and not f.air_pressure_target_kpa.any():
+            return  # nothing inflates, vents or leaks: every pressure stays exactly 0
+        self._air_at_rest = False
+        target = np.asfortranarray(f.air_pressure_target_kpa)
         inflating = (target > self._pressure + p.valve_hysteresis_kpa) & ~self._valve_stuck
         venting = (target < self._pressure - p.valve_hysteresis_kpa) & ~self._valve_stuck
         n_inflating = inflating.sum(axis=1, keepdims=True)
@@ -410,13 +478,20 @@ class TwinChair:
         rise = np.where(inflating & pump_ok, share * dt, 0.0)
         fall = np.where(venting, self._pressure * p.vent_rate_per_s * dt, 0.0)
         leak = self._pressure * p.leak_rate_per_s * dt
-        self._pressure = np.clip(
+        self._pressure = _clip(
             self._pressure + rise - fall - leak, 0.0, self._desc.air_pressure_max_kpa
         )
 
     def _heat(self, dt: float) -> None:
         p, f = self._p, self._frame
-        target = f.heater_target_c
+        if (
+            self._heat_at_rest
+            and not f.heater_target_c.any()
+            and not (self._any_fault and self._heater_faults[TwinFault.HEATER_RELAY_STUCK_ON].any())
+        ):
+            return  # no heater powered, all at ambient: no temperature changes
+        self._heat_at_rest = False
+        target = np.asfortranarray(f.heater_target_c)
         on_wanted = target > 0
         turn_on = on_wanted & (self._heater_temp < target - p.heater_hysteresis_c)
         turn_off = ~on_wanted | (self._heater_temp > target + p.heater_hysteresis_c)
@@ -430,40 +505,30 @@ class TwinChair:
 
     def _sense(self) -> Readings:
         p = self._p
-        z = self._noise.normal(self._tick)
-        occupied = ~self._faults[TwinFault.OCCUPANT_LEAVES]
-        dead = self._faults[TwinFault.FORCE_SENSOR_DEAD]
+        z = self._noise.normal(self._tick)  # column-major: each channel is contiguous
         touching = self._true_force > 0.0
         force = np.maximum(
-            self._true_force + p.force_noise_n * z[:, [_CH_FORCE_L, _CH_FORCE_R]] * touching, 0.0
+            self._true_force + p.force_noise_n * z[:, _CH_FORCE_L : _CH_FORCE_R + 1] * touching,
+            0.0,
         )
-        force[dead] = 0.0
         y = self._y + p.position_noise_mm * z[:, _CH_Y]
-        if self._faults[TwinFault.ENCODER_GLITCH].any():
-            u = self._noise.uniform(self._tick)[:, _CH_GLITCH]
-            glitch = self._faults[TwinFault.ENCODER_GLITCH] & (u < p.encoder_glitch_probability)
-            y = y + np.where(glitch, np.where(u < p.encoder_glitch_probability / 2, 1, -1), 0) * (
-                p.encoder_glitch_mm
-            )
-        shoulder = occupied & (
-            np.abs(self._y - (self._shoulder_y + self._shoulder_offset)) <= p.shoulder_band_mm
-        )
+        shoulder = np.abs(self._y - self._shoulder_at_mm) <= p.shoulder_band_mm
         temps = self._sensor_temp + p.temp_noise_c * z[:, _CH_TEMP0 : self._ch_air0]
-        hf = self._heater_faults
-        temps = np.where(hf[TwinFault.TEMP_SENSOR_OPEN], p.sensor_open_c, temps)
-        temps = np.where(hf[TwinFault.TEMP_SENSOR_SHORTED], p.sensor_shorted_c, temps)
-        temps = np.where(hf[TwinFault.TEMP_SENSOR_STUCK], self._stuck_temp, temps)
+        leg_current = np.where(
+            self._legrest_moving, p.recline_current_moving_a, p.recline_current_idle_a
+        )
+        occupied = ~self._faults[TwinFault.OCCUPANT_LEAVES]
+        if self._any_fault:
+            force[self._faults[TwinFault.FORCE_SENSOR_DEAD]] = 0.0
+            y = self._encoder_glitches(y)
+            shoulder &= occupied
+            temps = self._broken_temp_sensors(temps)
+            leg_current = np.where(self._legrest_stalled, p.recline_current_stalled_a, leg_current)
         pressures = np.maximum(self._pressure + p.pressure_noise_kpa * z[:, self._ch_air0 :], 0.0)
         back_current = np.where(
             self._backrest_moving, p.recline_current_moving_a, p.recline_current_idle_a
         ) + p.current_noise_a * np.abs(z[:, _CH_CUR_B])
-        leg_current = np.where(
-            self._legrest_stalled,
-            p.recline_current_stalled_a,
-            np.where(self._legrest_moving, p.recline_current_moving_a, p.recline_current_idle_a),
-        ) + p.current_noise_a * np.abs(z[:, _CH_CUR_L])
-        flags = np.where(self._watchdog, int(BoardFault.WATCHDOG | BoardFault.SAFE_STATE), 0)
-        flags = flags | np.where(self._legrest_stalled, int(BoardFault.RECLINE_OVERCURRENT), 0)
+        leg_current = leg_current + p.current_noise_a * np.abs(z[:, _CH_CUR_L])
         return Readings(
             time_s=self.time_s,
             carriage_y_mm=y,
@@ -478,10 +543,49 @@ class TwinChair:
             legrest_angle_deg=self._legrest.copy(),
             backrest_current_a=back_current,
             legrest_current_a=leg_current,
-            occupied=occupied.copy(),
+            occupied=occupied,
             stop_button=self._stop_pressed.copy(),
-            fault_flags=flags.astype(np.int64),
+            fault_flags=self._fault_flags(),
         )
+
+    def _encoder_glitches(self, y: FloatArray) -> FloatArray:
+        p = self._p
+        if not self._faults[TwinFault.ENCODER_GLITCH].any():
+            return y
+        u = self._noise.uniform(self._tick)[:, _CH_GLITCH]
+        glitch = self._faults[TwinFault.ENCODER_GLITCH] & (u < p.encoder_glitch_probability)
+        return y + np.where(glitch, np.where(u < p.encoder_glitch_probability / 2, 1, -1), 0) * (
+            p.encoder_glitch_mm
+        )
+
+    def _broken_temp_sensors(self, temps: FloatArray) -> FloatArray:
+        p, hf = self._p, self._heater_faults
+        temps = np.where(hf[TwinFault.TEMP_SENSOR_OPEN], p.sensor_open_c, temps)
+        temps = np.where(hf[TwinFault.TEMP_SENSOR_SHORTED], p.sensor_shorted_c, temps)
+        return np.where(hf[TwinFault.TEMP_SENSOR_STUCK], self._stuck_temp, temps)
+
+    def _fault_flags(self) -> IntArray:
+        stalled = self._legrest_stalled
+        if not (self._watchdog.any() or stalled.any()):
+            return np.zeros(self._n, dtype=np.int64)
+        flags = np.where(self._watchdog, int(BoardFault.WATCHDOG | BoardFault.SAFE_STATE), 0)
+        flags = flags | np.where(stalled, int(BoardFault.RECLINE_OVERCURRENT), 0)
+        return flags.astype(np.int64)
+
+
+_TAP_SHIFT_BY_SIDE = np.array([0.0, 0.5])
+"""Phase shift of the left and right tapping heads when they strike in turn."""
+
+
+def _clip(x: FloatArray, lo: float, hi: float) -> FloatArray:
+    """``np.clip`` (the same values) without its Python wrapper; ``x`` is a temporary, reused."""
+    np.maximum(x, lo, out=x)
+    return np.minimum(x, hi, out=x)
+
+
+def _settled(pos: FloatArray, vel: FloatArray, target: FloatArray) -> bool:
+    """Every chair stands still at its target: a move step would leave everything as it is."""
+    return bool((pos == target).all()) and not vel.any()
 
 
 def _move(
@@ -494,12 +598,13 @@ def _move(
 ) -> tuple[FloatArray, FloatArray]:
     """One step of a trapezoidal move: accelerate, cruise at the speed limit, brake to stop."""
     error = target - pos
-    brake_speed = np.sqrt(2.0 * accel * np.abs(error))
+    distance = np.abs(error)
+    brake_speed = np.sqrt(2.0 * accel * distance)
     wanted = np.sign(error) * np.minimum(speed_max, brake_speed)
-    new_vel = vel + np.clip(wanted - vel, -accel * dt, accel * dt)
+    new_vel = vel + _clip(wanted - vel, -accel * dt, accel * dt)
     new_pos = pos + new_vel * dt
     # Do not overshoot: arriving within one step snaps to the target and stops.
-    arrived = np.abs(error) <= np.abs(new_vel) * dt
+    arrived = distance <= np.abs(new_vel) * dt
     new_pos = np.where(arrived, target, new_pos)
     new_vel = np.where(arrived, 0.0, new_vel)
     return new_pos, new_vel

@@ -68,9 +68,12 @@ class CounterNoise:
         self._mask = 2**NORMAL_TABLE_BITS - 1
         # Each (seed, channel) has its own start in the table and its own odd stride, so two
         # channels that happen to share a start still never read the same sequence.
+        # Column-major, so that a draw is too: the twin reads it channel by channel.
         mixed = self._base[:, :channels]
-        self._offset = (mixed >> np.uint64(40)).astype(np.int64) & self._mask
-        self._stride = ((mixed >> np.uint64(8)).astype(np.int64) & self._mask) | 1
+        self._offset = np.asfortranarray((mixed >> np.uint64(40)).astype(np.int64) & self._mask)
+        self._stride = np.asfortranarray(
+            ((mixed >> np.uint64(8)).astype(np.int64) & self._mask) | 1
+        )
 
     def uniform(self, tick: int) -> FloatArray:
         """Uniform draws in (0, 1), shape (N, 2·channels)."""
@@ -80,7 +83,8 @@ class CounterNoise:
         return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 2**53)
 
     def normal(self, tick: int) -> FloatArray:
-        """Standard-normal draws, shape (N, channels): the table at offset + stride · tick shift."""
+        """Standard-normal draws, shape (N, channels), column-major: the table at
+        offset + stride · tick shift."""
         shift = _splitmix64_int(tick * int(_TICK_MUL) & _MASK64) >> (64 - NORMAL_TABLE_BITS)
         index = (self._offset + shift * self._stride) & self._mask
         return np.asarray(self._table[index], dtype=np.float64)
