@@ -15,7 +15,7 @@ import numpy.typing as npt
 from openchair.body import anthropometry as anthro
 from openchair.body.bodymap import BodyMapBatch
 from openchair.body.model import Body, BodyParams, make_body
-from openchair.body.track import GRID_Y_MM, grid_position, sample_linear
+from openchair.body.track import GRID_Y_MM, flat_index, grid_position, sample_linear
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -81,20 +81,21 @@ class BodyBatch:
         The numbers are the same as two calls with ``side`` 0 and 1.
         """
         i0, frac = grid_position(y_mm)
-        rows = np.arange(self.batch_size)
-        gap = self.back_gap_mm[rows, i0] * (1 - frac) + self.back_gap_mm[rows, i0 + 1] * frac
+        lo = flat_index(self.back_gap_mm, i0)
+        hi = lo + 1
+        gaps = self.back_gap_mm.reshape(-1)
+        gap = gaps.take(lo) * (1 - frac) + gaps.take(hi) * frac
+        n, g = self.back_gap_mm.shape
+        refs = self.stiffness_scale.reshape(n * g, 2)
         if side is None:
             ref = (
-                self.stiffness_scale[rows, i0] * (1 - frac)[:, None]
-                + self.stiffness_scale[rows, i0 + 1] * frac[:, None]
+                refs.take(lo, axis=0) * (1 - frac)[:, None] + refs.take(hi, axis=0) * frac[:, None]
             )
             protrusion = protrusion_mm if protrusion_mm.ndim == 2 else protrusion_mm[:, None]
             compression = np.maximum(protrusion - gap[:, None], 0.0)
         else:
-            ref = (
-                self.stiffness_scale[rows, i0, side] * (1 - frac)
-                + self.stiffness_scale[rows, i0 + 1, side] * frac
-            )
+            column = refs[:, side]
+            ref = column.take(lo) * (1 - frac) + column.take(hi) * frac
             compression = np.maximum(protrusion_mm - gap, 0.0)
         return np.asarray(
             ref * np.expm1(compression / anthro.TISSUE_EXP_LENGTH_MM), dtype=np.float64

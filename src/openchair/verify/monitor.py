@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from openchair.body.batch import BodyBatch
 from openchair.body.bodymap import BodyMapBatch
-from openchair.body.track import grid_position
+from openchair.body.track import flat_index, grid_position
 from openchair.control.session import State
 from openchair.hardware.contract import ChairDescription, Commands
 from openchair.hardware.twin.chair import TwinTruth
@@ -61,13 +61,19 @@ class TickMonitor:
         self.tick_s = compiled.tick_s
         self.criteria = criteria
         self.description = description
-        self._rows = np.arange(n)
         truth: BodyMapBatch = bodies.true_maps()
-        self._pain_grid = bodies.pain_threshold_paraspinal_n
+        # Each rule reads the two grid points around the roller (the lower pain threshold, the
+        # deeper comfortable depth), so the pairs are reduced here once: cell i holds points i
+        # and i + 1, and each tick looks one value up per body.
+        pain = bodies.pain_threshold_paraspinal_n
+        self._pain_cells = np.minimum(pain[:, :-1], pain[:, 1:])
         # The comfortable depth the session works with (from the scan): the depth rule of
         # PRODUCT.md §6. Whether that depth is kind to the person's true body is judged by force,
-        # against the true pain threshold, since force is what hurts.
-        self._depth_grid = compiled.maps.along_track(compiled.maps.comfortable_depth_mm)
+        # against the true pain threshold, since force is what hurts. At a region boundary the
+        # deeper of the two neighbouring regions counts: the scan places boundaries within
+        # millimetres, and the force rules judge the boundary itself.
+        depth = compiled.maps.along_track(compiled.maps.comfortable_depth_mm)
+        self._depth_cells = np.maximum(depth[:, :-1], depth[:, 1:])
         self._c7 = truth.landmark_y_mm("C7")
         self._body_lo = truth.region_bounds_mm("thighs")[0]
         self._body_hi = truth.region_bounds_mm("neck")[1]
@@ -129,6 +135,7 @@ class TickMonitor:
         self.air_ticks = np.zeros(n, dtype=np.int64)
         self.warm_ticks = np.zeros((n, len(heaters)), dtype=np.int64)
         self.back_ticks = np.zeros((n, BACK_BINS), dtype=np.int64)
+        self._back_row_starts = np.arange(n, dtype=np.intp) * BACK_BINS
         self.ticks = 0
 
     def observe(
@@ -140,16 +147,13 @@ class TickMonitor:
         now_s: float,
     ) -> None:
         """One tick: ``setpoints`` as the program asked, ``truth`` after the twin moved."""
-        c, rows = self.criteria, self._rows
+        c = self.criteria
         self.ticks += 1
         y = truth.carriage_y_mm
         force = np.maximum(truth.force_left_n, truth.force_right_n)
-        i0, _ = grid_position(y)
-        i1 = i0 + 1
-        pain = np.minimum(self._pain_grid[rows, i0], self._pain_grid[rows, i1])
-        # At a region boundary the deeper of the two neighbouring regions counts: the scan places
-        # boundaries within millimetres, and the force rules judge the boundary itself.
-        comfortable = np.maximum(self._depth_grid[rows, i0], self._depth_grid[rows, i1])
+        cell = self._cell(y)
+        pain = self._pain_cells.take(cell)
+        comfortable = self._depth_cells.take(cell)
         # Force against the person's pain threshold where the roller is.
         margin = pain - force
         worse = margin < self.pain_margin_n
@@ -163,8 +167,7 @@ class TickMonitor:
             self.threshold_at_peak_n = np.where(peak, pain, self.threshold_at_peak_n)
         np.maximum(self.peak_force_n, force, out=self.peak_force_n)
         # Depth: what the program asked (where it asked) and what the rollers did (where they are).
-        j0, _ = grid_position(setpoints.carriage_y_target_mm)
-        asked_ok = np.maximum(self._depth_grid[rows, j0], self._depth_grid[rows, j0 + 1])
+        asked_ok = self._depth_cells.take(self._cell(setpoints.carriage_y_target_mm))
         pressing = force >= c.contact_force_n
         dmargin = np.minimum(
             asked_ok - setpoints.depth_target_mm,
@@ -191,9 +194,8 @@ class TickMonitor:
             np.where(pressing, np.minimum(track, on_body), track),
             out=self.track_margin_mm,
         )
-        np.maximum(
-            self.max_pressure_kpa, truth.air_pressure_kpa.max(axis=1), out=self.max_pressure_kpa
-        )
+        pressure = truth.air_pressure_kpa.max(axis=1)
+        np.maximum(self.max_pressure_kpa, pressure, out=self.max_pressure_kpa)
         np.maximum(self.max_temp_c, truth.heater_temp_c.max(axis=1), out=self.max_temp_c)
         # Promises: only while the program itself runs (not while finishing or after a fault).
         running = state == int(State.RUNNING)
@@ -207,20 +209,27 @@ class TickMonitor:
             self.deepest_true_mm, np.where(running, truth.depth_mm, 0.0), out=self.deepest_true_mm
         )
         rollers_out = running & (truth.depth_mm > WORKING_DEPTH_MM)
-        part = np.clip((y / self._back_len * BACK_BINS).astype(np.int64), 0, BACK_BINS - 1)
         on_back = working & (y >= 0.0) & (y <= self._c7)
-        self.back_ticks[rows, part] += on_back
+        if on_back.any():
+            part = (y / self._back_len * BACK_BINS).astype(np.intp)
+            part = np.minimum(np.maximum(part, 0), BACK_BINS - 1)
+            self.back_ticks.reshape(-1)[self._back_row_starts + part] += on_back
         zone = int(self.steps.zone[step_index])
         if zone >= 0:
             inside = rollers_out & (y >= self._zone_lo[zone]) & (y <= self._zone_hi[zone])
             self.zone_ticks[:, zone] += inside
         if self.steps.air[step_index]:
-            self.air_ticks += running & (truth.air_pressure_kpa.max(axis=1) >= c.cushion_in_use_kpa)
+            self.air_ticks += running & (pressure >= c.cushion_in_use_kpa)
         heat = self.steps.heat[step_index]
         if heat.any():
             self.warm_ticks += (running[:, None] & heat[None, :]) & (
                 truth.heater_temp_c >= c.heat_warm_c
             )
+
+    def _cell(self, y_mm: FloatArray) -> npt.NDArray[np.intp]:
+        """Each body's grid cell at ``y_mm``, as a flat index into the (N, G - 1) cell tables."""
+        i0, _ = grid_position(y_mm)
+        return flat_index(self._depth_cells, i0)
 
     # -- results --------------------------------------------------------------------------------
 
