@@ -11,8 +11,9 @@ The rules and their reasons are listed in docs/SAFETY.md; every limit comes from
 
 from __future__ import annotations
 
+import dataclasses
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,9 @@ from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.intp]
+Value = FloatArray | float | Callable[[], FloatArray | float]
+"""What an event reports as the value seen: computed only when an event is recorded."""
 
 ENCODER_MARGIN_MM = 5.0
 """A carriage reading may move at most 3 ticks' worth of full speed plus this between ticks."""
@@ -142,6 +146,8 @@ class SafetySupervisor:
         n = maps.batch_size
         self.batch_size = n
         self._rows = np.arange(n)
+        self._at_carriage: IntArray = np.zeros(n, dtype=np.intp)
+        """Grid index at the carriage reading of the frame being filtered."""
         self.latched_rule: list[str | None] = [None] * n
         self._latched = np.zeros(n, dtype=bool)
         self._active: dict[str, BoolArray] = {}
@@ -160,6 +166,8 @@ class SafetySupervisor:
         self._temp_history: deque[tuple[float, FloatArray]] = deque()
         self._inflating_since = np.full((n, z), np.nan)
         self._vent_until = np.full((n, z), -np.inf)
+        self._vent_until_latest_s = -np.inf
+        """The latest end of any valve's vent pause: past it, no valve is pausing."""
         self._recline_locked = np.zeros(n, dtype=bool)
         self._recline_hold = np.zeros((n, 2))
         self._reverse_until = np.full(n, -np.inf)
@@ -218,12 +226,15 @@ class SafetySupervisor:
     def comfortable_depth_at(self, y_mm: FloatArray) -> FloatArray:
         return sample_cautious(self._depth_grid, y_mm)
 
-    def _surely_pressing_at(self, y_mm: FloatArray) -> FloatArray:
-        """Roller depth past which the rollers must feel the back at ``y_mm`` (the larger of the
-        two grid values around it: this threshold must never be under-estimated)."""
-        i0, _ = grid_position(y_mm)
-        grid = self._pressing_grid
-        return np.asarray(np.maximum(grid[self._rows, i0], grid[self._rows, i0 + 1]))
+    def _cautious_at(self, grid: FloatArray, i0: IntArray) -> FloatArray:
+        """``sample_cautious`` at a grid position already found (one lookup serves all rules)."""
+        return np.minimum(grid[self._rows, i0], grid[self._rows, i0 + 1])
+
+    def _surely_pressing_at_carriage(self) -> FloatArray:
+        """Roller depth past which the rollers must feel the back where the carriage is (the
+        larger of the two grid values around it: this threshold must never be under-estimated)."""
+        grid, i0 = self._pressing_grid, self._at_carriage
+        return np.maximum(grid[self._rows, i0], grid[self._rows, i0 + 1])
 
     # -- the filter -----------------------------------------------------------------------------
 
@@ -232,8 +243,10 @@ class SafetySupervisor:
         d = self.description
         if setpoints.batch_size != self.batch_size or readings.batch_size != self.batch_size:
             raise ValueError("setpoints, readings and supervisor must have the same batch size")
-        out = setpoints.copy()
+        # clamp_to_chair gives every field a new array, so a shallow copy keeps the input intact.
+        out = dataclasses.replace(setpoints)
         clamp_to_chair(out, self.description)
+        self._at_carriage = grid_position(readings.carriage_y_mm)[0]
         self._check_latching(readings, now_s)
         self._sensors(readings, now_s)
         self._occupancy(readings, now_s)
@@ -309,7 +322,7 @@ class SafetySupervisor:
         on_back = (r.carriage_y_mm >= self.maps.region_bounds_mm("sacrum")[0]) & (
             r.carriage_y_mm <= self.maps.landmark_y_mm("T1")
         )
-        deep = r.occupied & on_back & (r.depth_mm > self._surely_pressing_at(r.carriage_y_mm))
+        deep = r.occupied & on_back & (r.depth_mm > self._surely_pressing_at_carriage())
         quiet = deep & (np.maximum(r.force_left_n, r.force_right_n) < SILENT_FORCE_N)
         self._silent_since = np.where(
             quiet, np.where(np.isnan(self._silent_since), now_s, self._silent_since), np.nan
@@ -361,7 +374,7 @@ class SafetySupervisor:
     def _depth_and_force(self, out: Commands, r: Readings, now_s: float) -> None:
         lim = self.limits
         force = np.maximum(r.force_left_n, r.force_right_n)
-        comfort = self.comfort_force_at(r.carriage_y_mm)
+        comfort = self._cautious_at(self._force_grid, self._at_carriage)
         limit = np.minimum(comfort, lim.roller_force_hard_max_n)
         over = force > limit
         if over.any():
@@ -373,10 +386,8 @@ class SafetySupervisor:
         self._ceiling = np.where(
             over, self._ceiling, np.minimum(self._ceiling + CEILING_RECOVERY_MM_S * 0.01, hard)
         )
-        person = np.minimum(
-            self.comfortable_depth_at(r.carriage_y_mm),
-            self.comfortable_depth_at(out.carriage_y_target_mm),
-        )
+        at_target = self.comfortable_depth_at(out.carriage_y_target_mm)
+        person = np.minimum(self._cautious_at(self._depth_grid, self._at_carriage), at_target)
         allowed = np.minimum(np.minimum(person, self._ceiling), hard)
         clamped = out.depth_target_mm > allowed + 0.5
         self._edge(
@@ -390,10 +401,7 @@ class SafetySupervisor:
             -CARRIAGE_LOOKAHEAD_MM,
             CARRIAGE_LOOKAHEAD_MM,
         )
-        ahead = np.minimum(
-            self.comfortable_depth_at(out.carriage_y_target_mm),
-            self.comfortable_depth_at(r.carriage_y_mm + step),
-        )
+        ahead = np.minimum(at_target, self.comfortable_depth_at(r.carriage_y_mm + step))
         wait = r.depth_mm > ahead + CARRIAGE_WAIT_DEPTH_MM
         if wait.any():
             out.carriage_y_target_mm = np.where(
@@ -410,12 +418,11 @@ class SafetySupervisor:
         lim = self.limits
         temps = r.heater_temp_c
         wanted = out.heater_target_c
-        too_high_target = wanted > lim.heater_target_max_c
         self._edge(
             HEATER_TARGET,
-            too_high_target.any(axis=1),
+            (wanted > lim.heater_target_max_c).any(axis=1),
             now_s,
-            wanted.max(axis=1),
+            lambda: wanted.max(axis=1),
             lim.heater_target_max_c,
             "target capped",
             latch=False,
@@ -424,17 +431,19 @@ class SafetySupervisor:
         implausible = (temps < lim.heater_sensor_min_plausible_c) | (
             temps > lim.heater_sensor_max_plausible_c
         )
+        implausible_chair = implausible.any(axis=1)
         self._edge(
             HEATER_SENSOR,
-            implausible.any(axis=1),
+            implausible_chair,
             now_s,
-            _extreme(temps),
+            lambda: _extreme(temps),
             lim.heater_sensor_max_plausible_c,
             "heater off for the session",
             latch=False,
         )
-        self._heater_disabled |= implausible
-        self._heater_driven_since[implausible] = np.nan
+        if implausible_chair.any():
+            self._heater_disabled |= implausible
+            self._heater_driven_since[implausible] = np.nan
         # Stuck sensor: driven well below target, and the reading does not move.
         driven = (target > 0) & (temps < target - 2.0) & ~self._heater_disabled
         start = driven & np.isnan(self._heater_driven_since)
@@ -445,23 +454,25 @@ class SafetySupervisor:
         self._heater_last_change_temp[moved & driven] = temps[moved & driven]
         self._heater_driven_since[~driven] = np.nan
         stuck = driven & ((now_s - self._heater_driven_since) >= lim.heater_sensor_stuck_s)
+        stuck_chair = stuck.any(axis=1)
         self._edge(
             HEATER_STUCK_SENSOR,
-            stuck.any(axis=1),
+            stuck_chair,
             now_s,
-            _extreme(temps),
+            lambda: _extreme(temps),
             lim.heater_sensor_stuck_s,
             "heater off for the session",
             latch=False,
         )
-        self._heater_disabled |= stuck
+        if stuck_chair.any():
+            self._heater_disabled |= stuck
         # Over the ceiling: off now (not latched: it may cool and resume).
         hot = temps >= lim.heater_surface_max_c
         self._edge(
             HEATER_CEILING,
             hot.any(axis=1),
             now_s,
-            temps.max(axis=1),
+            lambda: temps.max(axis=1),
             lim.heater_surface_max_c,
             "heater off",
             latch=False,
@@ -486,7 +497,7 @@ class SafetySupervisor:
                 HEATER_RUNAWAY,
                 rising.any(axis=1),
                 now_s,
-                (temps - old_temps).max(axis=1),
+                lambda: (temps - old_temps).max(axis=1),
                 HEATER_RISE_UNEXPLAINED_C,
                 "safe state, latched",
             )
@@ -496,11 +507,12 @@ class SafetySupervisor:
         lim = self.limits
         target = np.minimum(out.air_pressure_target_kpa, lim.air_pressure_max_kpa)
         over = r.air_pressure_kpa > lim.air_pressure_max_kpa
+        over_chair = over.any(axis=1)
         self._edge(
             AIR_PRESSURE,
-            over.any(axis=1),
+            over_chair,
             now_s,
-            r.air_pressure_kpa.max(axis=1),
+            lambda: r.air_pressure_kpa.max(axis=1),
             lim.air_pressure_max_kpa,
             "vent",
             latch=False,
@@ -512,16 +524,23 @@ class SafetySupervisor:
             np.nan,
         )
         too_long = inflating & ((now_s - self._inflating_since) > lim.air_valve_inflate_max_s)
+        too_long_chair = too_long.any(axis=1)
         self._edge(
             AIR_VALVE_TIME,
-            too_long.any(axis=1),
+            too_long_chair,
             now_s,
-            np.nan_to_num(now_s - self._inflating_since).max(axis=1),
+            lambda: np.nan_to_num(now_s - self._inflating_since).max(axis=1),
             lim.air_valve_inflate_max_s,
             "vent",
             latch=False,
         )
-        self._vent_until = np.where(too_long, now_s + AIR_VENT_PAUSE_S, self._vent_until)
+        if too_long_chair.any():
+            self._vent_until = np.where(too_long, now_s + AIR_VENT_PAUSE_S, self._vent_until)
+            self._vent_until_latest_s = float(self._vent_until.max())
+        if not over_chair.any() and now_s >= self._vent_until_latest_s:
+            # Nothing over pressure and no valve in its vent pause: the common case, cheaply.
+            out.air_pressure_target_kpa = target
+            return
         venting = over | (now_s < self._vent_until)
         self._inflating_since[venting] = np.nan
         out.air_pressure_target_kpa = np.where(venting, 0.0, target)
@@ -612,13 +631,16 @@ class SafetySupervisor:
         rule: str,
         active_any: BoolArray | np.bool_,
         now_s: float,
-        value: FloatArray | float,
+        value: Value,
         limit: FloatArray | float,
         reaction: str,
         *,
         latch: bool = True,
     ) -> None:
-        """Record an event for each chair where ``rule`` has just become active; latch if asked."""
+        """Record an event for each chair where ``rule`` has just become active; latch if asked.
+
+        ``value`` may be a function: what was seen is then only worked out when an event is
+        recorded, which is rare, instead of on every tick."""
         active = np.asarray(active_any, dtype=bool)
         if active.shape != (self.batch_size,):
             active = np.broadcast_to(active, (self.batch_size,))
@@ -640,6 +662,8 @@ class SafetySupervisor:
         new = new & quiet
         if not new.any():
             return
+        if callable(value):
+            value = value()
         values = np.broadcast_to(np.asarray(value, dtype=np.float64), (self.batch_size,))
         limits = np.broadcast_to(np.asarray(limit, dtype=np.float64), (self.batch_size,))
         for i in np.flatnonzero(new):
@@ -692,11 +716,11 @@ def _extreme(temps: FloatArray) -> FloatArray:
     return np.asarray(temps[np.arange(temps.shape[0]), far.argmax(axis=1)], dtype=np.float64)
 
 
-def _within(values: FloatArray, lo: float, hi: float, nan: float = 0.0) -> FloatArray:
-    """Clip into [lo, hi]; a value that is not a number becomes ``nan`` (a safe default)."""
-    if not np.isfinite(values).all():
-        values = np.nan_to_num(values, nan=nan, posinf=hi, neginf=lo)
-    return np.minimum(np.maximum(values, lo), hi)
+def _within(values: FloatArray, lo: float, hi: float) -> FloatArray:
+    """Clip into [lo, hi]; a value that is not a number becomes ``lo``, the safe end of every
+    range a frame holds (carriage at its end stop, motors at rest, heat and air off, recline at
+    its least). ``fmax`` and ``fmin`` skip NaN, so this is two passes without a check first."""
+    return np.fmin(np.fmax(values, lo), hi)
 
 
 def clamp_to_chair(out: Commands, d: ChairDescription) -> None:
@@ -705,15 +729,13 @@ def clamp_to_chair(out: Commands, d: ChairDescription) -> None:
     A value that is not a number becomes the safe end of its range.
     """
     out.carriage_y_target_mm = _within(
-        out.carriage_y_target_mm, d.carriage_y_min_mm, d.carriage_y_max_mm, d.carriage_y_min_mm
+        out.carriage_y_target_mm, d.carriage_y_min_mm, d.carriage_y_max_mm
     )
     out.carriage_speed_limit_mm_s = _within(
         out.carriage_speed_limit_mm_s, 0.0, d.carriage_speed_max_mm_s
     )
     out.depth_target_mm = _within(out.depth_target_mm, 0.0, d.depth_max_mm)
-    out.width_target_mm = _within(
-        out.width_target_mm, d.width_min_mm, d.width_max_mm, d.width_min_mm
-    )
+    out.width_target_mm = _within(out.width_target_mm, d.width_min_mm, d.width_max_mm)
     out.knead_speed_cpm = _within(out.knead_speed_cpm, 0.0, d.knead_speed_max_cpm)
     out.knead_direction = np.where(out.knead_direction < 0, -1, 1).astype(np.int64)
     out.tap_rate_hz = _within(out.tap_rate_hz, 0.0, d.tap_rate_max_hz)
@@ -721,15 +743,9 @@ def clamp_to_chair(out: Commands, d: ChairDescription) -> None:
     out.air_pressure_target_kpa = _within(out.air_pressure_target_kpa, 0.0, d.air_pressure_max_kpa)
     out.heater_target_c = _within(out.heater_target_c, 0.0, d.heater_target_max_c)
     out.backrest_angle_target_deg = _within(
-        out.backrest_angle_target_deg,
-        d.backrest_angle_min_deg,
-        d.backrest_angle_max_deg,
-        d.backrest_angle_min_deg,
+        out.backrest_angle_target_deg, d.backrest_angle_min_deg, d.backrest_angle_max_deg
     )
     out.legrest_angle_target_deg = _within(
-        out.legrest_angle_target_deg,
-        d.legrest_angle_min_deg,
-        d.legrest_angle_max_deg,
-        d.legrest_angle_min_deg,
+        out.legrest_angle_target_deg, d.legrest_angle_min_deg, d.legrest_angle_max_deg
     )
     out.foot_roller_level = np.minimum(np.maximum(out.foot_roller_level, 0), d.foot_roller_levels)
