@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
@@ -200,9 +201,13 @@ class Commands:
         )
 
     def copy(self) -> Commands:
-        return dataclasses.replace(
-            self, **{f.name: getattr(self, f.name).copy() for f in dataclasses.fields(self)}
-        )
+        """A copy sharing no memory, with the (N, zones) and (N, heaters) fields column-major.
+
+        The supervisor copies every frame and reduces over those columns for every chair each
+        tick (``.max(axis=1)``, ``.any(axis=1)``); on contiguous columns that is many times
+        faster for large batches. The values are the same.
+        """
+        return type(self)(**{name: getattr(self, name).copy(order="F") for name in _COMMAND_FIELDS})
 
     def select(self, chairs: npt.NDArray[np.intp] | slice) -> Commands:
         """The frames of some chairs of the batch, as a smaller batch."""
@@ -216,59 +221,57 @@ class Commands:
         Runs every tick, so the common case (all in range) costs two reductions per field; the
         detailed search for the culprit only runs when something is wrong.
         """
-        d = description
         n = self.batch_size
-        for f in dataclasses.fields(self):
-            arr = getattr(self, f.name)
+        for name in _COMMAND_FIELDS:
+            arr = getattr(self, name)
             if not isinstance(arr, np.ndarray):
-                raise CommandRangeError(
-                    f"{f.name}: expected a numpy array, got {type(arr).__name__}"
-                )
+                raise CommandRangeError(f"{name}: expected a numpy array, got {type(arr).__name__}")
             if arr.shape[0] != n:
                 raise CommandRangeError(
-                    f"{f.name}: batch dimension is {arr.shape[0]}, expected {n} like the others"
+                    f"{name}: batch dimension is {arr.shape[0]}, expected {n} like the others"
                 )
+        d = description
         _check_shape(self.air_pressure_target_kpa, (n, d.n_air_zones), "air_pressure_target_kpa")
         _check_shape(self.heater_target_c, (n, d.n_heaters), "heater_target_c")
-        for arr, name, lo, hi in (
-            (
-                self.carriage_y_target_mm,
-                "carriage_y_target_mm",
-                d.carriage_y_min_mm,
-                d.carriage_y_max_mm,
-            ),
-            (
-                self.carriage_speed_limit_mm_s,
-                "carriage_speed_limit_mm_s",
-                0.0,
-                d.carriage_speed_max_mm_s,
-            ),
-            (self.depth_target_mm, "depth_target_mm", 0.0, d.depth_max_mm),
-            (self.width_target_mm, "width_target_mm", d.width_min_mm, d.width_max_mm),
-            (self.knead_speed_cpm, "knead_speed_cpm", 0.0, d.knead_speed_max_cpm),
-            (self.tap_rate_hz, "tap_rate_hz", 0.0, d.tap_rate_max_hz),
-            (self.air_pressure_target_kpa, "air_pressure_target_kpa", 0.0, d.air_pressure_max_kpa),
-            (self.heater_target_c, "heater_target_c", 0.0, d.heater_target_max_c),
-            (
-                self.backrest_angle_target_deg,
-                "backrest_angle_target_deg",
-                d.backrest_angle_min_deg,
-                d.backrest_angle_max_deg,
-            ),
-            (
-                self.legrest_angle_target_deg,
-                "legrest_angle_target_deg",
-                d.legrest_angle_min_deg,
-                d.legrest_angle_max_deg,
-            ),
-            (self.foot_roller_level, "foot_roller_level", 0, d.foot_roller_levels),
-        ):
-            if arr.size and not (lo <= arr.min() and arr.max() <= hi):
+        for name, lo, hi in _command_ranges(d):
+            arr = getattr(self, name)
+            if arr.size and not (lo <= _smallest(arr) and _largest(arr) <= hi):
                 _raise_range(arr, name, lo, hi)
-        if self.knead_direction.size and not np.all(np.abs(self.knead_direction) == 1):
+        if self.knead_direction.size and not (np.abs(self.knead_direction) == 1).all():
             _raise_allowed(self.knead_direction, "knead_direction", (-1, 1))
-        if self.tap_mode.size and not (self.tap_mode.min() >= 0 and self.tap_mode.max() <= 1):
-            _raise_allowed(self.tap_mode, "tap_mode", tuple(int(m) for m in TapMode))
+        tap_mode = self.tap_mode
+        if tap_mode.size and not (_smallest(tap_mode) >= 0 and _largest(tap_mode) <= 1):
+            _raise_allowed(tap_mode, "tap_mode", tuple(int(m) for m in TapMode))
+
+
+_COMMAND_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Commands))
+
+
+def _smallest(arr: npt.NDArray[np.generic]) -> float:
+    """``arr.min()`` without the Python wrapper of the method (it runs a dozen times a tick)."""
+    return float(np.minimum.reduce(arr, axis=None))
+
+
+def _largest(arr: npt.NDArray[np.generic]) -> float:
+    return float(np.maximum.reduce(arr, axis=None))
+
+
+@functools.cache
+def _command_ranges(d: ChairDescription) -> tuple[tuple[str, float, float], ...]:
+    """(field, lowest, highest) of every ranged command field of chair ``d``, built once."""
+    return (
+        ("carriage_y_target_mm", d.carriage_y_min_mm, d.carriage_y_max_mm),
+        ("carriage_speed_limit_mm_s", 0.0, d.carriage_speed_max_mm_s),
+        ("depth_target_mm", 0.0, d.depth_max_mm),
+        ("width_target_mm", d.width_min_mm, d.width_max_mm),
+        ("knead_speed_cpm", 0.0, d.knead_speed_max_cpm),
+        ("tap_rate_hz", 0.0, d.tap_rate_max_hz),
+        ("air_pressure_target_kpa", 0.0, d.air_pressure_max_kpa),
+        ("heater_target_c", 0.0, d.heater_target_max_c),
+        ("backrest_angle_target_deg", d.backrest_angle_min_deg, d.backrest_angle_max_deg),
+        ("legrest_angle_target_deg", d.legrest_angle_min_deg, d.legrest_angle_max_deg),
+        ("foot_roller_level", 0, d.foot_roller_levels),
+    )
 
 
 def _check_shape(arr: npt.NDArray[np.generic], shape: tuple[int, ...], name: str) -> None:
