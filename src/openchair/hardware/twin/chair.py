@@ -86,6 +86,9 @@ class TwinPhysics:
 _CH_FORCE_L, _CH_FORCE_R, _CH_Y, _CH_DEPTH, _CH_WIDTH, _CH_CUR_B, _CH_CUR_L, _CH_SHOULDER = range(8)
 _CH_GLITCH = 8
 _CH_TEMP0 = 9  # then one channel per heater, then one per air zone
+_Z_TEMP0 = _CH_SHOULDER
+"""In the per-tick sensing draw (every channel but the shoulder's and the glitch's, which are not
+drawn per tick), the heaters' column follows the currents' directly."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +133,10 @@ class TwinChair:
         d = self._desc
         self._ch_air0 = _CH_TEMP0 + d.n_heaters
         self._noise = CounterNoise(seed_list, self._ch_air0 + d.n_air_zones)
+        self._sensor_noise = self._noise.subset(
+            [*range(_CH_SHOULDER), *range(_CH_TEMP0, self._ch_air0 + d.n_air_zones)]
+        )
+        self._z_air0 = _Z_TEMP0 + d.n_heaters
         self._dt = physics_dt_s
         self._back_speed = (d.backrest_angle_max_deg - d.backrest_angle_min_deg) / (
             d.recline_full_travel_s
@@ -505,7 +512,7 @@ class TwinChair:
 
     def _sense(self) -> Readings:
         p = self._p
-        z = self._noise.normal(self._tick)  # column-major: each channel is contiguous
+        z = self._sensor_noise.normal(self._tick)  # column-major: each channel is contiguous
         touching = self._true_force > 0.0
         force = np.maximum(
             self._true_force + p.force_noise_n * z[:, _CH_FORCE_L : _CH_FORCE_R + 1] * touching,
@@ -513,7 +520,7 @@ class TwinChair:
         )
         y = self._y + p.position_noise_mm * z[:, _CH_Y]
         shoulder = np.abs(self._y - self._shoulder_at_mm) <= p.shoulder_band_mm
-        temps = self._sensor_temp + p.temp_noise_c * z[:, _CH_TEMP0 : self._ch_air0]
+        temps = self._sensor_temp + p.temp_noise_c * z[:, _Z_TEMP0 : self._z_air0]
         leg_current = np.where(
             self._legrest_moving, p.recline_current_moving_a, p.recline_current_idle_a
         )
@@ -524,7 +531,7 @@ class TwinChair:
             shoulder &= occupied
             temps = self._broken_temp_sensors(temps)
             leg_current = np.where(self._legrest_stalled, p.recline_current_stalled_a, leg_current)
-        pressures = np.maximum(self._pressure + p.pressure_noise_kpa * z[:, self._ch_air0 :], 0.0)
+        pressures = np.maximum(self._pressure + p.pressure_noise_kpa * z[:, self._z_air0 :], 0.0)
         back_current = np.where(
             self._backrest_moving, p.recline_current_moving_a, p.recline_current_idle_a
         ) + p.current_noise_a * np.abs(z[:, _CH_CUR_B])

@@ -13,6 +13,8 @@ depends on (seed, tick, channel) only.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
@@ -77,6 +79,15 @@ class CounterNoise:
         mixed = self._base[:, :channels]
         self._offset = np.asfortranarray(((mixed >> np.uint64(40)) & mask).astype(_INDEX))
         self._stride = np.asfortranarray((((mixed >> np.uint64(8)) & mask) | 1).astype(_INDEX))
+
+    def subset(self, channels: Sequence[int]) -> CounterNoise:
+        """This noise with ``normal`` drawing some channels only, as columns in the given order,
+        with the same values (``uniform`` is unchanged): the twin draws every tick only the
+        channels it senses every tick."""
+        other = copy.copy(self)
+        other._offset = np.asfortranarray(self._offset[:, list(channels)])
+        other._stride = np.asfortranarray(self._stride[:, list(channels)])
+        return other
 
     def uniform(self, tick: int) -> FloatArray:
         """Uniform draws in (0, 1), shape (N, 2·channels)."""
