@@ -1,10 +1,11 @@
 """A dead force sensor is told apart from rollers that simply do not reach the back.
 
 The silent-sensor rule latches the safe state when the force readings stay at zero while the
-rollers must be pressing. "Must" comes from the back's profile in the person's map (the scan
-measures it): verification found that judging by the comfortable depth alone faulted sessions of
-people with a strong lumbar hollow, whose back at the top of the hollow lies deeper than 80 % of
-the region's comfortable depth.
+rollers must be pressing. "Must" comes from the depth at which the person's scan felt the back
+(kept in the body map). Verification found two ways to get this wrong: judging by 80 % of the
+comfortable depth faulted Deep Tissue for people with a strong lumbar hollow (the back at the top
+of the hollow lies deeper than that), and judging by the back's estimated profile faulted Heated
+Back over very stiff tight spots (stiff tissue makes the profile look nearer than it is).
 """
 
 from __future__ import annotations
@@ -31,15 +32,15 @@ Y_MM = 250.0
 """A place on the lumbar of both bodies below."""
 
 
-def maps_with_flat_back(gap_mm: float) -> BodyMapBatch:
-    """An average man's map whose back lies ``gap_mm`` from the backrest everywhere."""
+def maps_with_flat_back(contact_mm: float) -> BodyMapBatch:
+    """An average man's map whose scan felt the back at ``contact_mm`` everywhere."""
     m = BodyBatch.from_params([BodyParams.from_percentile(50, "male")]).true_maps()
     return BodyMapBatch(
         m.landmarks_y_mm,
         m.comfortable_depth_mm,
         m.comfort_force_n,
         m.tight_spots_y_mm,
-        np.full((1, GRID_Y_MM.size), gap_mm),
+        np.full((1, GRID_Y_MM.size), contact_mm),
     )
 
 
@@ -72,29 +73,31 @@ def hold_silent(sup: SafetySupervisor, depth_mm: float, seconds: float) -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(gap=st.floats(0.0, 80.0), into_back=st.floats(-80.0, 0.0))
-def test_rollers_short_of_the_sure_contact_depth_never_latch(gap: float, into_back: float) -> None:
-    sup = SafetySupervisor(DESC, maps_with_flat_back(gap))
-    depth = gap + sv.SILENT_CONTACT_MM + STROKE_MM + into_back
+@given(contact=st.floats(0.0, 80.0), into_back=st.floats(-80.0, 0.0))
+def test_rollers_short_of_the_sure_contact_depth_never_latch(
+    contact: float, into_back: float
+) -> None:
+    sup = SafetySupervisor(DESC, maps_with_flat_back(contact))
+    depth = contact + sv.SILENT_CONTACT_MM + STROKE_MM + into_back
     hold_silent(sup, max(depth, 0.0), 3 * sv.SILENT_FORCE_S)
     assert sup.latched_rule == [None]
 
 
 @settings(max_examples=60, deadline=None)
-@given(gap=st.floats(0.0, 60.0), past=st.floats(0.5, 30.0))
+@given(contact=st.floats(0.0, 60.0), past=st.floats(0.5, 30.0))
 def test_rollers_surely_in_the_back_with_no_force_latch_within_the_silence_time(
-    gap: float, past: float
+    contact: float, past: float
 ) -> None:
-    sup = SafetySupervisor(DESC, maps_with_flat_back(gap))
-    depth = gap + sv.SILENT_CONTACT_MM + STROKE_MM + past
+    sup = SafetySupervisor(DESC, maps_with_flat_back(contact))
+    depth = contact + sv.SILENT_CONTACT_MM + STROKE_MM + past
     hold_silent(sup, depth, sv.SILENT_FORCE_S + 0.02)
     assert sup.latched_rule == [sv.FORCE_SENSOR_SILENT]
 
 
-def test_a_map_without_a_profile_falls_back_to_the_comfortable_depth() -> None:
+def test_a_map_without_a_contact_depth_falls_back_to_the_comfortable_depth() -> None:
     m = maps_with_flat_back(0.0)
-    no_profile = BodyMapBatch(m.landmarks_y_mm, m.comfortable_depth_mm, m.comfort_force_n)
-    sup = SafetySupervisor(DESC, no_profile)
+    older = BodyMapBatch(m.landmarks_y_mm, m.comfortable_depth_mm, m.comfort_force_n)
+    sup = SafetySupervisor(DESC, older)
     comfortable = float(sup.comfortable_depth_at(np.array([Y_MM]))[0])
     hold_silent(sup, 0.75 * comfortable, 2 * sv.SILENT_FORCE_S)
     assert sup.latched_rule == [None]
@@ -102,11 +105,11 @@ def test_a_map_without_a_profile_falls_back_to_the_comfortable_depth() -> None:
     assert sup.latched_rule == [sv.FORCE_SENSOR_SILENT]
 
 
-def test_the_profile_survives_a_body_map_round_trip() -> None:
+def test_the_contact_depth_survives_a_body_map_round_trip() -> None:
     m = maps_with_flat_back(33.0)
     again = BodyMapBatch.from_maps([m.map_at(0)])
-    assert again.back_profile_mm[0, grid_index(Y_MM)] == 33.0
-    assert np.array_equal(again.has_profile(), [True])
+    assert again.contact_depth_mm[0, grid_index(Y_MM)] == 33.0
+    assert np.array_equal(again.has_contact_depth(), [True])
 
 
 STRONG_HOLLOW = BodyParams(
@@ -121,12 +124,26 @@ STRONG_HOLLOW = BodyParams(
 """Body 55 of the default verification population: at the top of its lumbar hollow the back lies
 deeper than 80 % of the mid-back's comfortable depth, and Deep Tissue's kneading travels there."""
 
+STIFF_SPOT = BodyParams(
+    stature_mm=1812.0,
+    mass_kg=86.0,
+    sex="male",
+    lordosis=0.685,
+    kyphosis=1.075,
+    tissue_softness=0.828,
+    seed=1596688607,
+)
+"""Body 82 of the default population: a very stiff tight spot at T12, where a profile estimated
+with typical tissue puts the back 20 mm nearer than it is; Heated Back kneads there lightly."""
 
-def scanned_session(params: BodyParams, seed: int) -> tuple[TwinChair, Session]:
-    twin = TwinChair(BodyBatch.from_params([params]), seeds=[seed])
+
+def scanned_session(
+    params: BodyParams, program_id: str = "deep-tissue"
+) -> tuple[TwinChair, Session]:
+    twin = TwinChair(BodyBatch.from_params([params]), seeds=[params.seed])
     scan = run_scan(twin)
     session = Session(
-        ProgramLibrary(user_dir=None).get("deep-tissue"),
+        ProgramLibrary(user_dir=None).get(program_id),
         scan.maps(),
         twin,
         start_s=scan.duration_s + 0.01,
@@ -136,14 +153,22 @@ def scanned_session(params: BodyParams, seed: int) -> tuple[TwinChair, Session]:
 
 def test_kneading_that_travels_over_a_deep_hollow_is_not_a_dead_sensor() -> None:
     # Deep Tissue reaches the top of the hollow about 245 s in; 270 s covers the travel.
-    _, session = scanned_session(STRONG_HOLLOW, STRONG_HOLLOW.seed)
+    _, session = scanned_session(STRONG_HOLLOW)
+    record = run_session(session, SimulatedClock(), max_ticks=27_000)
+    assert sv.FORCE_SENSOR_SILENT not in {e.rule for e in record.events}
+    assert session.state[0] == State.RUNNING
+
+
+def test_light_kneading_over_a_stiff_tight_spot_is_not_a_dead_sensor() -> None:
+    # Heated Back kneads past the stiff spot at T12 about 249 s in.
+    _, session = scanned_session(STIFF_SPOT, "heated-back")
     record = run_session(session, SimulatedClock(), max_ticks=27_000)
     assert sv.FORCE_SENSOR_SILENT not in {e.rule for e in record.events}
     assert session.state[0] == State.RUNNING
 
 
 def test_a_force_sensor_that_dies_during_deep_tissue_latches_the_safe_state() -> None:
-    twin, session = scanned_session(STRONG_HOLLOW, STRONG_HOLLOW.seed)
+    twin, session = scanned_session(STRONG_HOLLOW)
 
     def kill_sensor(s: Session, now_s: float) -> None:
         if abs(now_s - s.start_s - 100.0) < 0.005:

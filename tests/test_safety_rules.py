@@ -242,9 +242,9 @@ def test_impossible_encoder_jump_and_silent_force_sensing_are_faults() -> None:
     out = sup.filter(program_frame(), readings(0.01, carriage_y_mm=np.array([450.0, 250.5])), 0.01)
     assert is_safe(out, 0) and sup.latched_rule == [sv.ENCODER_JUMP, None]
     sup = SafetySupervisor(DESC, MAPS)
-    # 20 mm past where the rollers meet the back (the maps' own profile), stroke included.
-    gap = MAPS.back_profile_mm[:, grid_index(250.0)]
-    deep = gap + sv.SILENT_CONTACT_MM + DESC.knead_depth_amplitude_mm + 2.0
+    # Past the depth at which the scan felt the back, by more than the margin and the stroke.
+    contact = MAPS.contact_depth_mm[:, grid_index(250.0)]
+    deep = contact + sv.SILENT_CONTACT_MM + DESC.knead_depth_amplitude_mm + 2.0
     zero = np.zeros(N)
     t = 0.0
     while t <= sv.SILENT_FORCE_S + 0.02:

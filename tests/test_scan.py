@@ -199,15 +199,15 @@ def test_a_saved_map_keeps_the_back_profile_and_an_older_map_without_one_loads(
 ) -> None:
     result = run_scan(TwinChair(BodyBatch.from_params([BodyParams.from_percentile(50, "male")])))
     m = result.chairs[0].body_map
-    assert m is not None and len(m.back_profile_mm) > 100
+    assert m is not None and len(m.contact_depth_mm) > 100
     path = tmp_path / "map.json"
     save_map(m, path)
-    assert load_map(path).back_profile_mm == m.back_profile_mm
+    assert load_map(path).contact_depth_mm == m.contact_depth_mm
     data = json.loads(path.read_text())
-    del data["back_profile_mm"]
+    del data["contact_depth_mm"]
     path.write_text(json.dumps(data))
-    assert load_map(path).back_profile_mm == ()
-    data["back_profile_mm"] = [[100.0, float("nan")]]
+    assert load_map(path).contact_depth_mm == ()
+    data["contact_depth_mm"] = [[100.0, float("nan")]]
     path.write_text(json.dumps(data))
     with pytest.raises(ValueError, match="not a number"):
         load_map(path)

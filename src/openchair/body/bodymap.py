@@ -28,10 +28,11 @@ class BodyMap:
     comfort_force_n: dict[str, float]
     tight_spots_y_mm: tuple[float, ...] = ()
     source: str = "model"
-    back_profile_mm: tuple[tuple[float, float], ...] = ()
-    """Where the rollers meet the back, as ``(y, depth)`` pairs on the track grid: the scan's
-    measured profile (or the model's true one). Empty when unknown (an older saved map). The
-    supervisor uses it to tell a dead force sensor from rollers that simply do not touch."""
+    contact_depth_mm: tuple[tuple[float, float], ...] = ()
+    """Roller depth at which the scan felt the back with its light contact force (about 4 N), as
+    ``(y, depth)`` pairs on the track grid; empty when unknown (a map saved before it was kept).
+    A measurement, free of any tissue model: rollers deeper than this press on the back, which
+    lets the supervisor tell a dead force sensor from rollers that simply do not reach it."""
 
     def __post_init__(self) -> None:
         missing = [n for n in LANDMARKS if n not in self.landmarks_y_mm]
@@ -52,15 +53,15 @@ class BodyMapBatch:
 
     ``landmarks_y_mm`` is (N, len(LANDMARKS)); ``comfortable_depth_mm`` and ``comfort_force_n``
     are (N, len(REGION_NAMES)); ``tight_spots_y_mm`` is (N, K), padded with NaN where a person has
-    fewer than K spots; ``back_profile_mm`` is (N, G) on ``GRID_Y_MM``, NaN where unknown, or
-    empty when no map of the batch has a profile.
+    fewer than K spots; ``contact_depth_mm`` is (N, G) on ``GRID_Y_MM``, NaN where unknown, or
+    empty when no map of the batch has one.
     """
 
     landmarks_y_mm: FloatArray
     comfortable_depth_mm: FloatArray
     comfort_force_n: FloatArray
     tight_spots_y_mm: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
-    back_profile_mm: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    contact_depth_mm: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
 
     @property
     def batch_size(self) -> int:
@@ -78,18 +79,18 @@ class BodyMapBatch:
         for i, m in enumerate(maps):
             spots[i, : len(m.tight_spots_y_mm)] = m.tight_spots_y_mm
         profiles = np.zeros((len(maps), 0))
-        if any(m.back_profile_mm for m in maps):
+        if any(m.contact_depth_mm for m in maps):
             profiles = np.full((len(maps), GRID_Y_MM.size), np.nan)
             for i, m in enumerate(maps):
-                for y, depth in m.back_profile_mm:
+                for y, depth in m.contact_depth_mm:
                     profiles[i, grid_index(y)] = depth
         return cls(landmarks, depths, forces, spots, profiles)
 
-    def has_profile(self) -> npt.NDArray[np.bool_]:
-        """(N,) which bodies' maps carry a back profile."""
-        if self.back_profile_mm.shape != (self.batch_size, GRID_Y_MM.size):
+    def has_contact_depth(self) -> npt.NDArray[np.bool_]:
+        """(N,) which bodies' maps carry a contact depth."""
+        if self.contact_depth_mm.shape != (self.batch_size, GRID_Y_MM.size):
             return np.zeros(self.batch_size, dtype=bool)
-        return np.asarray(np.isfinite(self.back_profile_mm).any(axis=1))
+        return np.asarray(np.isfinite(self.contact_depth_mm).any(axis=1))
 
     def with_landmarks(self, landmarks_y_mm: FloatArray) -> BodyMapBatch:
         """The same maps with the landmarks moved (a shoulder nudge)."""
@@ -98,7 +99,7 @@ class BodyMapBatch:
             self.comfortable_depth_mm,
             self.comfort_force_n,
             self.tight_spots_y_mm,
-            self.back_profile_mm,
+            self.contact_depth_mm,
         )
 
     def landmark_y_mm(self, name: str) -> FloatArray:
@@ -156,7 +157,9 @@ class BodyMapBatch:
                 r: float(self.comfort_force_n[i, j]) for j, r in enumerate(REGION_NAMES)
             },
             tight_spots_y_mm=spots,
-            back_profile_mm=profile_pairs(self.back_profile_mm[i]) if self.has_profile()[i] else (),
+            contact_depth_mm=track_pairs(self.contact_depth_mm[i])
+            if self.has_contact_depth()[i]
+            else (),
         )
 
 
@@ -166,8 +169,8 @@ def grid_index(y_mm: float) -> int:
     return min(max(j, 0), GRID_Y_MM.size - 1)
 
 
-def profile_pairs(profile: FloatArray) -> tuple[tuple[float, float], ...]:
-    """A (G,) profile on the track grid (NaN where unknown) as ``(y, depth)`` pairs, 0.1 mm."""
+def track_pairs(profile: FloatArray) -> tuple[tuple[float, float], ...]:
+    """A (G,) profile on the track grid (NaN where unknown) as ``(y, value)`` pairs, 0.1 mm."""
     known = np.flatnonzero(np.isfinite(profile))
     return tuple((float(GRID_Y_MM[j]), round(float(profile[j]), 1)) for j in known)
 

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from openchair.body import anthropometry as anthro
 from openchair.body.anthropometry import Sex
-from openchair.body.bodymap import BodyMap, profile_pairs
+from openchair.body.bodymap import BodyMap, track_pairs
 from openchair.body.landmarks import (
     LANDMARKS,
     REGION_NAMES,
@@ -168,7 +168,16 @@ class Body:
             comfort_force_n=self.comfort_force_n(limits),
             tight_spots_y_mm=tuple(s.y_mm for s in self.tight_spots),
             source="model",
-            back_profile_mm=profile_pairs(self.back_gap_mm),
+            contact_depth_mm=track_pairs(self.contact_depth_mm(limits.scan_contact_force_n)),
+        )
+
+    def contact_depth_mm(self, force_n: float) -> FloatArray:
+        """(G,) roller depth at which the stiffer of the two sides presses with ``force_n``: what
+        a perfect scan at that contact force measures."""
+        stiff = self.stiffness_scale.max(axis=1)
+        return np.asarray(
+            self.back_gap_mm + anthro.TISSUE_EXP_LENGTH_MM * np.log1p(force_n / stiff),
+            dtype=np.float64,
         )
 
 

@@ -35,13 +35,13 @@ ENCODER_MARGIN_MM = 5.0
 """A carriage reading may move at most 3 ticks' worth of full speed plus this between ticks."""
 SILENT_FORCE_N = 0.5
 SILENT_FORCE_S = 1.0
-SILENT_CONTACT_MM = 10.0
-"""Rollers whose shallowest point (kneading and tapping strokes included) is this far into the
-back, by the scan's own profile of the back, always feel it: a force reading that stays below
-SILENT_FORCE_N for SILENT_FORCE_S there means the force sensing is dead. 10 mm into the softest
-tissue of the body model gives over 1 N, twice the silence threshold."""
+SILENT_CONTACT_MM = 5.0
+"""Rollers whose shallowest point (kneading and tapping strokes included) is this far past the
+depth at which the person's scan felt the back (with at least 2 N) always feel it: a force reading
+that stays below SILENT_FORCE_N for SILENT_FORCE_S there means the force sensing is dead. The
+5 mm cover the scan's 5 mm grid on the slope of the back."""
 SILENT_DEPTH_FRACTION = 0.8
-"""Without a profile (a map saved before profiles were kept), rollers at 80 % of the comfortable
+"""Without a contact depth (a map saved before it was kept), rollers at 80 % of the comfortable
 depth count as pressing. Verification found this alone too eager: a region's comfortable depth
 comes from its shallowest point, and at its deep end (the top of a strong lumbar hollow) rollers
 at 80 % may not reach the back at all."""
@@ -689,16 +689,16 @@ def pressing_depth_grid(
     maps: BodyMapBatch, depth_grid: FloatArray, description: ChairDescription
 ) -> FloatArray:
     """(N, G) roller depth past which rollers surely press on the back, for the silent-sensor
-    rule: the back's profile plus SILENT_CONTACT_MM plus the largest stroke, where the profile is
-    known; +inf where this person's profile is unknown at that place; 80 % of the comfortable
-    depth for a person whose map has no profile at all."""
+    rule: the scan's contact depth plus SILENT_CONTACT_MM plus the largest stroke, where it is
+    known; +inf where this person's contact depth is unknown at that place; 80 % of the
+    comfortable depth for a person whose map has no contact depth at all."""
     stroke = max(description.knead_depth_amplitude_mm, description.tap_depth_amplitude_mm)
     fallback = SILENT_DEPTH_FRACTION * depth_grid
-    has = maps.has_profile()
+    has = maps.has_contact_depth()
     if not has.any():
         return fallback
-    profile = maps.back_profile_mm
-    pressing = np.where(np.isfinite(profile), profile + SILENT_CONTACT_MM + stroke, np.inf)
+    contact = maps.contact_depth_mm
+    pressing = np.where(np.isfinite(contact), contact + SILENT_CONTACT_MM + stroke, np.inf)
     return np.where(has[:, None], pressing, fallback)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from openchair.body import anthropometry as anthro
-from openchair.body.bodymap import BodyMap, profile_pairs
+from openchair.body.bodymap import BodyMap, track_pairs
 from openchair.body.landmarks import LANDMARKS, REGION_NAMES, REGIONS, SPINE_LANDMARKS
 from openchair.body.track import GRID_STEP_MM, GRID_Y_MM
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
@@ -95,25 +95,44 @@ def comfort_force_defaults(limits: SafetyLimits = DEFAULT_LIMITS) -> dict[str, f
     return out
 
 
+def _in_contact(force: FloatArray, contact_n: float) -> npt.NDArray[np.bool_]:
+    """Samples taken at about the scan's contact force (noise and the servo's swing allowed)."""
+    return (force >= 0.5 * contact_n) & (force <= 2.5 * contact_n)
+
+
+def _binned_mean(y: FloatArray, values: FloatArray, use: npt.NDArray[np.bool_]) -> FloatArray:
+    """(G,) mean of ``values`` per track grid point; NaN where no sample is used."""
+    out = np.full(GRID_Y_MM.size, np.nan)
+    if not use.any():
+        return out
+    idx = np.clip(
+        np.round((y[use] - GRID_Y_MM[0]) / GRID_STEP_MM).astype(int), 0, GRID_Y_MM.size - 1
+    )
+    sums = np.bincount(idx, weights=values[use], minlength=GRID_Y_MM.size)
+    counts = np.bincount(idx, minlength=GRID_Y_MM.size)
+    seen = counts > 0
+    out[seen] = sums[seen] / counts[seen]
+    return out
+
+
 def back_profile(
     y: FloatArray, depth: FloatArray, force: FloatArray, contact_n: float
 ) -> FloatArray:
-    """(G,) where the rollers meet the back, from one chair's samples; NaN where not touched."""
-    good = (force >= 0.5 * contact_n) & (force <= 2.5 * contact_n)
+    """(G,) where the rollers meet the back, from one chair's samples; NaN where not touched.
+    An estimate: the compression is undone with population-typical tissue."""
     contact = depth - anthro.TISSUE_EXP_LENGTH_MM * np.log1p(
         np.maximum(force, 0.0) / TYPICAL_TISSUE_REF_N
     )
-    profile = np.full(GRID_Y_MM.size, np.nan)
-    if not good.any():
-        return profile
-    idx = np.clip(
-        np.round((y[good] - GRID_Y_MM[0]) / GRID_STEP_MM).astype(int), 0, GRID_Y_MM.size - 1
-    )
-    sums = np.bincount(idx, weights=contact[good], minlength=GRID_Y_MM.size)
-    counts = np.bincount(idx, minlength=GRID_Y_MM.size)
-    seen = counts > 0
-    profile[seen] = sums[seen] / counts[seen]
-    return profile
+    return _binned_mean(y, contact, _in_contact(force, contact_n))
+
+
+def contact_depth(
+    y: FloatArray, depth: FloatArray, force: FloatArray, contact_n: float
+) -> FloatArray:
+    """(G,) the roller depth at which the back answered with about the contact force; NaN where
+    not touched. A measurement: no tissue model, and not smoothed (smoothing would lower it at
+    the deepest point of the lumbar hollow, where it must not be under-estimated)."""
+    return _binned_mean(y, depth, _in_contact(force, contact_n))
 
 
 def _smooth(profile: FloatArray, width_mm: float = 25.0) -> FloatArray:
@@ -195,7 +214,7 @@ def estimate_chair(
         comfort_force_n=comfort,
         tight_spots_y_mm=find_tight_spots(profile, landmarks["S1"], landmarks["T2"]),
         source="scan",
-        back_profile_mm=profile_pairs(profile),
+        contact_depth_mm=track_pairs(contact_depth(y, depth, force, contact_n)),
     )
     return ChairEstimate(
         ScanOutcome.OK, MESSAGES[ScanOutcome.OK], body_map, shoulder_y, apex, profile

@@ -126,7 +126,7 @@ def nudge_shoulder(body_map: BodyMap, mm: float) -> BodyMap:
         comfort_force_n=dict(body_map.comfort_force_n),
         tight_spots_y_mm=body_map.tight_spots_y_mm,
         source=body_map.source,
-        back_profile_mm=body_map.back_profile_mm,
+        contact_depth_mm=body_map.contact_depth_mm,
     )
 
 
@@ -138,7 +138,7 @@ def save_map(body_map: BodyMap, path: Path) -> None:
         "comfortable_depth_mm": body_map.comfortable_depth_mm,
         "comfort_force_n": body_map.comfort_force_n,
         "tight_spots_y_mm": list(body_map.tight_spots_y_mm),
-        "back_profile_mm": [list(pair) for pair in body_map.back_profile_mm],
+        "contact_depth_mm": [list(pair) for pair in body_map.contact_depth_mm],
     }
     path.write_text(json.dumps(data, indent=2))
 
@@ -158,7 +158,7 @@ def load_map(path: Path) -> BodyMap:
         spots = tuple(float(v) for v in data.get("tight_spots_y_mm", []))
         # Maps saved before the profile was kept have none: the supervisor then falls back to
         # judging force sensing by the comfortable depth alone.
-        profile = tuple((float(y), float(d)) for y, d in data.get("back_profile_mm", []))
+        profile = tuple((float(y), float(d)) for y, d in data.get("contact_depth_mm", []))
     except (KeyError, TypeError, ValueError) as err:
         raise ValueError(f"{path}: body map incomplete or damaged: {err}") from None
     if any(not 0 <= v <= DEFAULT_LIMITS.roller_depth_hard_max_mm for v in depth.values()):
@@ -173,5 +173,5 @@ def load_map(path: Path) -> BodyMap:
         force,
         spots,
         source=str(data.get("source", "scan")),
-        back_profile_mm=profile,
+        contact_depth_mm=profile,
     )
