@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from openchair.body.bodymap import BodyMapBatch
 from openchair.body.landmarks import REGION_NAMES
-from openchair.body.track import GRID_Y_MM, grid_position, sample_cautious
+from openchair.body.track import GRID_Y_MM, flat_index, grid_position, sample_cautious
 from openchair.hardware.contract import BoardFault, ChairDescription, Commands, Readings
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 
@@ -146,8 +146,9 @@ class SafetySupervisor:
         n = maps.batch_size
         self.batch_size = n
         self._rows = np.arange(n)
-        self._at_carriage: IntArray = np.zeros(n, dtype=np.intp)
-        """Grid index at the carriage reading of the frame being filtered."""
+        self._at_carriage: tuple[IntArray, IntArray] = (np.zeros(n, np.intp), np.ones(n, np.intp))
+        """Flat indices of the grid points around the carriage reading of the frame being
+        filtered, into any (N, G) grid of the supervisor seen as one row."""
         self.latched_rule: list[str | None] = [None] * n
         self._latched = np.zeros(n, dtype=bool)
         self._active: dict[str, BoolArray] = {}
@@ -226,15 +227,16 @@ class SafetySupervisor:
     def comfortable_depth_at(self, y_mm: FloatArray) -> FloatArray:
         return sample_cautious(self._depth_grid, y_mm)
 
-    def _cautious_at(self, grid: FloatArray, i0: IntArray) -> FloatArray:
-        """``sample_cautious`` at a grid position already found (one lookup serves all rules)."""
-        return np.minimum(grid[self._rows, i0], grid[self._rows, i0 + 1])
+    def _cautious_at_carriage(self, grid: FloatArray) -> FloatArray:
+        """``sample_cautious`` of an (N, G) grid at the carriage (one lookup serves all rules)."""
+        flat, (i0, i1) = grid.reshape(-1), self._at_carriage
+        return np.minimum(flat.take(i0), flat.take(i1))
 
     def _surely_pressing_at_carriage(self) -> FloatArray:
         """Roller depth past which the rollers must feel the back where the carriage is (the
         larger of the two grid values around it: this threshold must never be under-estimated)."""
-        grid, i0 = self._pressing_grid, self._at_carriage
-        return np.maximum(grid[self._rows, i0], grid[self._rows, i0 + 1])
+        flat, (i0, i1) = self._pressing_grid.reshape(-1), self._at_carriage
+        return np.maximum(flat.take(i0), flat.take(i1))
 
     # -- the filter -----------------------------------------------------------------------------
 
@@ -246,7 +248,8 @@ class SafetySupervisor:
         # clamp_to_chair gives every field a new array, so a shallow copy keeps the input intact.
         out = dataclasses.replace(setpoints)
         clamp_to_chair(out, self.description)
-        self._at_carriage = grid_position(readings.carriage_y_mm)[0]
+        at = flat_index(self._depth_grid, grid_position(readings.carriage_y_mm)[0])
+        self._at_carriage = (at, at + 1)
         self._check_latching(readings, now_s)
         self._sensors(readings, now_s)
         self._occupancy(readings, now_s)
@@ -374,7 +377,7 @@ class SafetySupervisor:
     def _depth_and_force(self, out: Commands, r: Readings, now_s: float) -> None:
         lim = self.limits
         force = np.maximum(r.force_left_n, r.force_right_n)
-        comfort = self._cautious_at(self._force_grid, self._at_carriage)
+        comfort = self._cautious_at_carriage(self._force_grid)
         limit = np.minimum(comfort, lim.roller_force_hard_max_n)
         over = force > limit
         if over.any():
@@ -387,7 +390,7 @@ class SafetySupervisor:
             over, self._ceiling, np.minimum(self._ceiling + CEILING_RECOVERY_MM_S * 0.01, hard)
         )
         at_target = self.comfortable_depth_at(out.carriage_y_target_mm)
-        person = np.minimum(self._cautious_at(self._depth_grid, self._at_carriage), at_target)
+        person = np.minimum(self._cautious_at_carriage(self._depth_grid), at_target)
         allowed = np.minimum(np.minimum(person, self._ceiling), hard)
         clamped = out.depth_target_mm > allowed + 0.5
         self._edge(
