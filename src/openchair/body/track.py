@@ -28,11 +28,22 @@ GRID_Y_MM: Final[FloatArray] = np.arange(-550.0, 800.0 + GRID_STEP_MM / 2, GRID_
 _LAST_POSITION: Final[float] = GRID_Y_MM.size - 1.000001
 
 
+def _position(y_mm: FloatArray) -> FloatArray:
+    """Each ``y`` in grid steps from the first point, kept inside the grid."""
+    pos = np.minimum(np.maximum((y_mm - GRID_Y_MM[0]) / GRID_STEP_MM, 0.0), _LAST_POSITION)
+    return np.asarray(pos, dtype=np.float64)
+
+
 def grid_position(y_mm: FloatArray) -> tuple[IntArray, FloatArray]:
     """Index of the grid point at or below each ``y`` and the fraction towards the next one."""
-    pos = np.minimum(np.maximum((y_mm - GRID_Y_MM[0]) / GRID_STEP_MM, 0.0), _LAST_POSITION)
+    pos = _position(y_mm)
     i0 = pos.astype(np.intp)
     return i0, pos - i0
+
+
+def grid_cell(y_mm: FloatArray) -> IntArray:
+    """Index of the grid point at or below each ``y`` (``grid_position`` without the fraction)."""
+    return _position(y_mm).astype(np.intp)
 
 
 @cache
@@ -62,6 +73,5 @@ def sample_linear(grid: FloatArray, y_mm: FloatArray) -> FloatArray:
 
 def sample_cautious(grid: FloatArray, y_mm: FloatArray) -> FloatArray:
     """The smaller of the two grid values around each ``y``: a limit is never interpolated past."""
-    i0, _ = grid_position(y_mm)
-    index = flat_index(grid, i0)
+    index = flat_index(grid, grid_cell(y_mm))
     return np.asarray(np.minimum(_at(grid, index), _at(grid, index + 1)), dtype=np.float64)

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from openchair.body.batch import BodyBatch
 from openchair.body.bodymap import BodyMapBatch
-from openchair.body.track import flat_index, grid_position
+from openchair.body.track import flat_index, grid_cell
 from openchair.control.session import State
 from openchair.hardware.contract import ChairDescription, Commands
 from openchair.hardware.twin.chair import TwinTruth
@@ -220,16 +220,14 @@ class TickMonitor:
             self.zone_ticks[:, zone] += inside
         if self.steps.air[step_index]:
             self.air_ticks += running & (pressure >= c.cushion_in_use_kpa)
-        heat = self.steps.heat[step_index]
-        if heat.any():
-            self.warm_ticks += (running[:, None] & heat[None, :]) & (
-                truth.heater_temp_c >= c.heat_warm_c
-            )
+        # Heater by heater: the twin's temperatures are column-major, the counts row-major, and
+        # mixing the two layouts in one (N, H) expression costs several times more.
+        for h in np.flatnonzero(self.steps.heat[step_index]):
+            self.warm_ticks[:, h] += running & (truth.heater_temp_c[:, h] >= c.heat_warm_c)
 
     def _cell(self, y_mm: FloatArray) -> npt.NDArray[np.intp]:
         """Each body's grid cell at ``y_mm``, as a flat index into the (N, G - 1) cell tables."""
-        i0, _ = grid_position(y_mm)
-        return flat_index(self._depth_cells, i0)
+        return flat_index(self._depth_cells, grid_cell(y_mm))
 
     # -- results --------------------------------------------------------------------------------
 
