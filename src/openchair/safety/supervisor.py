@@ -198,6 +198,8 @@ class SafetySupervisor:
         self._depth_grid = np.minimum(depth, hard_depth)
         self._force_grid = np.minimum(force, self.limits.roller_force_hard_max_n)
         self._pressing_grid = pressing_depth_grid(maps, self._depth_grid, self.description)
+        self._back_lo_mm = maps.region_bounds_mm("sacrum")[0]
+        self._back_hi_mm = maps.landmark_y_mm("T1")
 
     def stop(self, chairs: Sequence[int] | None = None, now_s: float = 0.0) -> None:
         """Remote stop: the safe state from the next frame on, latched until ``reset``."""
@@ -312,9 +314,9 @@ class SafetySupervisor:
             jump = np.abs(r.carriage_y_mm - self._last_y)
             self._edge(
                 ENCODER_JUMP,
-                np.nan_to_num(jump) > possible,
+                jump > possible,  # a reading that is not a number is no jump (NaN > x is False)
                 now_s,
-                np.nan_to_num(jump),
+                lambda: np.nan_to_num(jump),
                 possible,
                 "safe state, latched",
             )
@@ -322,20 +324,18 @@ class SafetySupervisor:
         self._last_read_s = now_s
         # Only on the back itself (sacrum to T1): above it the neck and head may stand far off
         # the backrest, and a roller there can be deep and touch nothing.
-        on_back = (r.carriage_y_mm >= self.maps.region_bounds_mm("sacrum")[0]) & (
-            r.carriage_y_mm <= self.maps.landmark_y_mm("T1")
-        )
+        on_back = (r.carriage_y_mm >= self._back_lo_mm) & (r.carriage_y_mm <= self._back_hi_mm)
         deep = r.occupied & on_back & (r.depth_mm > self._surely_pressing_at_carriage())
         quiet = deep & (np.maximum(r.force_left_n, r.force_right_n) < SILENT_FORCE_N)
         self._silent_since = np.where(
             quiet, np.where(np.isnan(self._silent_since), now_s, self._silent_since), np.nan
         )
-        silent_for = np.nan_to_num(now_s - self._silent_since)
+        silent_for = now_s - self._silent_since  # NaN where not quiet, and then not compared true
         self._edge(
             FORCE_SENSOR_SILENT,
             quiet & (silent_for >= SILENT_FORCE_S),
             now_s,
-            silent_for,
+            lambda: np.nan_to_num(silent_for),
             SILENT_FORCE_S,
             "safe state, latched",
         )
@@ -399,9 +399,8 @@ class SafetySupervisor:
         out.depth_target_mm = np.minimum(out.depth_target_mm, allowed)
         # The depth motor is slower than the carriage: rollers still deeper than the place the
         # carriage is heading to may go hold it where it is until they are back in.
-        step = np.clip(
-            out.carriage_y_target_mm - r.carriage_y_mm,
-            -CARRIAGE_LOOKAHEAD_MM,
+        step = np.minimum(
+            np.maximum(out.carriage_y_target_mm - r.carriage_y_mm, -CARRIAGE_LOOKAHEAD_MM),
             CARRIAGE_LOOKAHEAD_MM,
         )
         ahead = np.minimum(at_target, self.comfortable_depth_at(r.carriage_y_mm + step))
@@ -450,12 +449,12 @@ class SafetySupervisor:
         # Stuck sensor: driven well below target, and the reading does not move.
         driven = (target > 0) & (temps < target - 2.0) & ~self._heater_disabled
         start = driven & np.isnan(self._heater_driven_since)
-        self._heater_driven_since[start] = now_s
-        self._heater_last_change_temp[start] = temps[start]
-        moved = np.abs(temps - self._heater_last_change_temp) > HEATER_STUCK_CHANGE_C
-        self._heater_driven_since[moved & driven] = now_s
-        self._heater_last_change_temp[moved & driven] = temps[moved & driven]
-        self._heater_driven_since[~driven] = np.nan
+        np.copyto(self._heater_driven_since, now_s, where=start)
+        np.copyto(self._heater_last_change_temp, temps, where=start)
+        moved = driven & (np.abs(temps - self._heater_last_change_temp) > HEATER_STUCK_CHANGE_C)
+        np.copyto(self._heater_driven_since, now_s, where=moved)
+        np.copyto(self._heater_last_change_temp, temps, where=moved)
+        np.copyto(self._heater_driven_since, np.nan, where=~driven)
         stuck = driven & ((now_s - self._heater_driven_since) >= lim.heater_sensor_stuck_s)
         stuck_chair = stuck.any(axis=1)
         self._edge(
