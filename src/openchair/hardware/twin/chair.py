@@ -184,7 +184,11 @@ class TwinChair:
         self._oldest_frame_s = start_time_s
         """``_last_frame_s.min()``: no watchdog trips before this plus the timeout."""
         self._watchdog = np.zeros(n, dtype=bool)
-        self._true_force = np.zeros((n, 2))
+        self._true_force = np.zeros((n, 2), order="F")
+        self._zero_forces = np.zeros((n, 2), order="F")
+        self._zero_pressures = np.zeros((n, d.n_air_zones), order="F")
+        """Zeros to clip readings at: numpy's loop for an array and a scalar is not vectorised,
+        and takes twice as long as for two arrays."""
         # Faults.
         self._faults: dict[TwinFault, BoolArray] = {
             f: np.zeros(n, dtype=bool) for f in TwinFault if f not in PER_HEATER | PER_ZONE
@@ -437,7 +441,7 @@ class TwinChair:
         if self._any_fault:
             occupied = ~self._faults[TwinFault.OCCUPANT_LEAVES]
             force = np.where(occupied[:, None], force, 0.0)
-        self._true_force = force
+        self._true_force = np.asfortranarray(force)  # like the noise it is read with
 
     def _recline(self, dt: float) -> None:
         """Backrest and legrest toward their targets; a joint already there (the usual case
@@ -514,10 +518,8 @@ class TwinChair:
         p = self._p
         z = self._sensor_noise.normal(self._tick)  # column-major: each channel is contiguous
         touching = self._true_force > 0.0
-        force = np.maximum(
-            self._true_force + p.force_noise_n * z[:, _CH_FORCE_L : _CH_FORCE_R + 1] * touching,
-            0.0,
-        )
+        force = self._true_force + p.force_noise_n * z[:, _CH_FORCE_L : _CH_FORCE_R + 1] * touching
+        np.maximum(force, self._zero_forces, out=force)
         y = self._y + p.position_noise_mm * z[:, _CH_Y]
         shoulder = np.abs(self._y - self._shoulder_at_mm) <= p.shoulder_band_mm
         temps = self._sensor_temp + p.temp_noise_c * z[:, _Z_TEMP0 : self._z_air0]
@@ -531,7 +533,8 @@ class TwinChair:
             shoulder &= occupied
             temps = self._broken_temp_sensors(temps)
             leg_current = np.where(self._legrest_stalled, p.recline_current_stalled_a, leg_current)
-        pressures = np.maximum(self._pressure + p.pressure_noise_kpa * z[:, self._z_air0 :], 0.0)
+        pressures = self._pressure + p.pressure_noise_kpa * z[:, self._z_air0 :]
+        np.maximum(pressures, self._zero_pressures, out=pressures)
         back_current = np.where(
             self._backrest_moving, p.recline_current_moving_a, p.recline_current_idle_a
         ) + p.current_noise_a * np.abs(z[:, _CH_CUR_B])
