@@ -225,14 +225,13 @@ class Session:
         d = self.description
         tick = min(self.program_tick, self.compiled.n_ticks - 1)
         frame = self.compiled.setpoints_at(tick)
+        # The compiler's arrays are shared between frames and read-only: replace, never write.
         if self.heat_override is False:
-            frame.heater_target_c[:] = 0.0
+            frame.heater_target_c = np.zeros_like(frame.heater_target_c)
         elif self.heat_override is True:
-            frame.heater_target_c[:, 0] = np.where(
-                frame.heater_target_c[:, 0] > 0,
-                frame.heater_target_c[:, 0],
-                self.limits.heater_default_target_c,
-            )
+            heat = frame.heater_target_c.copy()
+            heat[:, 0] = np.where(heat[:, 0] > 0, heat[:, 0], self.limits.heater_default_target_c)
+            frame.heater_target_c = heat
         state = self.state
         hold = (state == State.PAUSED) | (self.paused & (state == State.RUNNING))
         finishing = state == State.FINISHING

@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +31,8 @@ from openchair.programs.model import (
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+ArrayT = TypeVar("ArrayT", bound=npt.NDArray[np.generic])
 
 INTENSITY_DEPTH_FACTOR = {1: 0.6, 2: 0.8, 3: 1.0, 4: 1.15, 5: 1.3}
 """Intensity scales every depth fraction; the result never exceeds 1.0 (the comfortable depth)."""
@@ -124,6 +127,26 @@ class _StepPlan:
     """How far the technique's stroke reaches past the set depth (kneading, tapping)."""
 
 
+@dataclass(frozen=True)
+class _StepConstants:
+    """The fields of a step's frames that stay the same for its whole length.
+
+    They are shared by every frame of the step and read-only: whoever needs another value
+    assigns a new array (the supervisor and the session do), and an in-place write by mistake
+    fails loudly instead of changing later frames. ``air_pressure_target_kpa`` is None when the
+    step's air has a rhythm (it changes every tick)."""
+
+    width_target_mm: FloatArray
+    knead_speed_cpm: FloatArray
+    tap_rate_hz: FloatArray
+    tap_mode: IntArray
+    air_pressure_target_kpa: FloatArray | None
+    heater_target_c: FloatArray
+    backrest_angle_target_deg: FloatArray
+    legrest_angle_target_deg: FloatArray
+    foot_roller_level: IntArray
+
+
 class CompiledProgram:
     """Setpoints of every tick of a program for a batch of bodies."""
 
@@ -154,6 +177,9 @@ class CompiledProgram:
         self._limits = limits
         self._plans = [self._plan(f, maps) for f in self.flat]
         self._last_recline = self._recline_before()
+        self._fixed = [self._fixed_fields(i) for i in range(len(self._plans))]
+        self._knead_in = _frozen(np.ones(self.batch_size, dtype=np.int64))
+        self._knead_out = _frozen(np.full(self.batch_size, -1, dtype=np.int64))
 
     # -- compile time ---------------------------------------------------------------------------
 
@@ -247,6 +273,25 @@ class CompiledProgram:
             out.append(current)
         return out
 
+    def _fixed_fields(self, index: int) -> _StepConstants:
+        """The fields of a step's frames that stay the same for its whole length, built once."""
+        plan, n = self._plans[index], self.batch_size
+        backrest, legrest = self._last_recline[index]
+        air = None
+        if plan.air is None or plan.air.rhythm == "hold":
+            air = _frozen(np.tile(plan.air_kpa, (n, 1)))
+        return _StepConstants(
+            width_target_mm=_frozen(np.full(n, plan.width_mm)),
+            knead_speed_cpm=_frozen(np.full(n, plan.knead_cpm)),
+            tap_rate_hz=_frozen(np.full(n, plan.tap_hz)),
+            tap_mode=_frozen(np.full(n, plan.tap_mode, dtype=np.int64)),
+            air_pressure_target_kpa=air,
+            heater_target_c=_frozen(np.tile(plan.heat_c, (n, 1))),
+            backrest_angle_target_deg=_frozen(np.full(n, backrest)),
+            legrest_angle_target_deg=_frozen(np.full(n, legrest)),
+            foot_roller_level=_frozen(np.full(n, plan.foot_level, dtype=np.int64)),
+        )
+
     # -- per tick -------------------------------------------------------------------------------
 
     def step_at(self, tick: int) -> int:
@@ -291,24 +336,26 @@ class CompiledProgram:
             np.maximum(comfortable - plan.stroke_mm, 0.0),
         )
         depth = np.clip(depth, 0.0, min(d.depth_max_mm, self._limits.roller_depth_hard_max_mm))
-        n = self.batch_size
-        backrest, legrest = self._last_recline[index]
+        fixed = self._fixed[index]
+        air = fixed.air_pressure_target_kpa
+        if air is None:
+            air = np.tile(self._air_at(plan, tau), (self.batch_size, 1))
         return Commands(
             carriage_y_target_mm=y,
             carriage_speed_limit_mm_s=np.clip(
                 motion.speed_limit_mm_s, 0.0, d.carriage_speed_max_mm_s
             ),
             depth_target_mm=depth,
-            width_target_mm=np.full(n, plan.width_mm),
-            knead_speed_cpm=np.full(n, plan.knead_cpm),
-            knead_direction=np.full(n, 1 if int(tau // 10) % 2 == 0 else -1, dtype=np.int64),
-            tap_rate_hz=np.full(n, plan.tap_hz),
-            tap_mode=np.full(n, plan.tap_mode, dtype=np.int64),
-            air_pressure_target_kpa=np.tile(self._air_at(plan, tau), (n, 1)),
-            heater_target_c=np.tile(plan.heat_c, (n, 1)),
-            backrest_angle_target_deg=np.full(n, backrest),
-            legrest_angle_target_deg=np.full(n, legrest),
-            foot_roller_level=np.full(n, plan.foot_level, dtype=np.int64),
+            width_target_mm=fixed.width_target_mm,
+            knead_speed_cpm=fixed.knead_speed_cpm,
+            knead_direction=self._knead_in if int(tau // 10) % 2 == 0 else self._knead_out,
+            tap_rate_hz=fixed.tap_rate_hz,
+            tap_mode=fixed.tap_mode,
+            air_pressure_target_kpa=air,
+            heater_target_c=fixed.heater_target_c,
+            backrest_angle_target_deg=fixed.backrest_angle_target_deg,
+            legrest_angle_target_deg=fixed.legrest_angle_target_deg,
+            foot_roller_level=fixed.foot_roller_level,
         )
 
     def _air_at(self, plan: _StepPlan, tau: float) -> FloatArray:
@@ -330,6 +377,11 @@ class CompiledProgram:
         out = np.zeros_like(plan.air_kpa)
         out[active] = plan.air_kpa[active]
         return out
+
+
+def _frozen(arr: ArrayT) -> ArrayT:
+    arr.flags.writeable = False
+    return arr
 
 
 def compile_program(
