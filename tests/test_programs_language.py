@@ -26,7 +26,7 @@ from openchair.programs import (
     manual_program,
     parse_program,
 )
-from openchair.programs.compiler import zone_bounds_mm
+from openchair.programs.compiler import APPROACH_DEPTH_FRACTION, zone_bounds_mm
 from openchair.programs.model import ZONES, Program, Step
 
 DESC = ChairDescription()
@@ -281,3 +281,54 @@ def test_linger_presses_on_the_tight_spots_inside_the_zone() -> None:
     assert len({round(float(f.carriage_y_target_mm[1])) for f in late}) > 10
     early = [compiled.setpoints_at(k) for k in range(0, 900, 10)]
     assert len({round(float(f.carriage_y_target_mm[0])) for f in early}) > 10
+
+
+def test_a_slow_technique_gets_to_its_zone_at_full_speed() -> None:
+    # Kneading travels at 6 mm/s; crossing from the shoulders to the lumbar at that pace would
+    # take most of a minute. The carriage gets there at full speed, then kneads at its own pace.
+    from openchair.control import Session, SimulatedClock, run_session
+    from openchair.hardware.twin import TwinChair
+
+    program = parse_program(
+        """name = "Across"
+description = "Shoulders, then the lumbar."
+minutes = 1.5
+
+[[step]]
+seconds = 30
+technique = "roll"
+zone = "shoulders"
+depth = 0.3
+
+[[step]]
+seconds = 60
+technique = "knead"
+zone = "lumbar"
+speed = 2
+depth = 0.5
+""",
+        "across.toml",
+    )
+    bodies = BodyBatch.from_params([BodyParams.from_percentile(50, "male")])
+    twin = TwinChair(bodies)
+    session = Session(program, bodies.true_maps(), twin)
+    lo, hi = zone_bounds_mm("lumbar", bodies.true_maps())
+    inside_at: list[float] = []
+
+    def watch(s: Session, now_s: float) -> None:
+        y = twin.truth.carriage_y_mm[0]
+        if not inside_at and now_s >= 30.0 and lo[0] <= y <= hi[0]:
+            inside_at.append(now_s - 30.0)
+
+    run_session(session, SimulatedClock(), on_tick=watch, max_ticks=6_000)
+    distance_mm = bodies.true_maps().region_bounds_mm("shoulders")[0][0] - hi[0]
+    assert inside_at and inside_at[0] < distance_mm / 60.0 + 2.0
+    # On the way the rollers stay light; once there, kneading travels at its own pace and depth.
+    compiled = compile_program(program, bodies.true_maps(), DESC)
+    on_way = compiled.setpoints_at(3_000 + 100)
+    assert on_way.carriage_speed_limit_mm_s[0] == 60.0
+    shallowest = bodies.true_maps().comfortable_depth_mm.min()
+    assert on_way.depth_target_mm[0] <= APPROACH_DEPTH_FRACTION * shallowest + 1e-9
+    there = compiled.setpoints_at(3_000 + 2_000)
+    assert there.carriage_speed_limit_mm_s[0] < 20.0
+    assert there.depth_target_mm[0] > on_way.depth_target_mm[0]

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from openchair.body.bodymap import BodyMapBatch
 from openchair.body.landmarks import LANDMARKS, REGION_NAMES
-from openchair.body.track import sample_linear
+from openchair.body.track import GRID_Y_MM, sample_linear
 from openchair.hardware.contract import ChairDescription, Commands, TapMode
 from openchair.programs import primitives as prim
 from openchair.programs.model import (
@@ -46,6 +46,12 @@ RECLINE_PRESETS = {
     "zero-gravity": (150.0, 70.0),
 }
 """(backrest°, leg rest°) of each preset."""
+APPROACH_SETTLE_S = 1.0
+"""Added to the time a step's approach to its zone takes at full speed (acceleration, braking)."""
+APPROACH_DEPTH_FRACTION = 0.25
+"""While getting to its zone, a step's rollers stay at this share of the shallowest comfortable
+depth on the way: in light contact. Verification found a full-speed approach at the step's own
+depth pressing past a person's pain threshold on a stiff spot."""
 SPOT_HALF_WIDTH_MM = 20.0
 """A zone naming one landmark works a spot this far either side of it."""
 
@@ -178,6 +184,8 @@ class CompiledProgram:
         self._plans = [self._plan(f, maps) for f in self.flat]
         self._last_recline = self._recline_before()
         self._fixed = [self._fixed_fields(i) for i in range(len(self._plans))]
+        self._approach = self._approaches()
+        self._approach_max_s = [float(seconds.max()) for seconds, _ in self._approach]
         self._knead_in = _frozen(np.ones(self.batch_size, dtype=np.int64))
         self._knead_out = _frozen(np.full(self.batch_size, -1, dtype=np.int64))
 
@@ -304,12 +312,8 @@ class CompiledProgram:
     def _comfortable_depth_at(self, y_mm: FloatArray) -> FloatArray:
         return sample_linear(self._depth_grid, y_mm)
 
-    def setpoints_at(self, tick: int) -> Commands:
-        """The frame for every chair at ``tick`` (0 .. n_ticks − 1)."""
-        d = self.description
-        index = self.step_at(tick)
-        plan = self._plans[index]
-        tau = tick * self.tick_s - plan.flat.start_s
+    def _motion(self, plan: _StepPlan, tau: float) -> prim.Motion:
+        """Where the step's technique puts the carriage ``tau`` seconds into the step."""
         technique = plan.flat.step.technique
         linger_from = plan.flat.seconds * (1.0 - plan.flat.step.linger)
         if plan.spots.shape[1] and tau >= linger_from:
@@ -327,6 +331,42 @@ class CompiledProgram:
             motion = prim.park(plan.lo)
         else:
             motion = prim.sweep(plan.lo, plan.hi, tau, plan.speed_mm_s, plan.flat.step.rhythm)
+        return motion
+
+    def _approaches(self) -> list[tuple[FloatArray, FloatArray]]:
+        """Per step and chair, how the carriage gets from where the previous step left it to
+        where this step begins: the seconds that takes at full speed (plus a second to settle),
+        and the light depth allowed meanwhile (APPROACH_DEPTH_FRACTION of the shallowest
+        comfortable depth on the way). The first step assumes the top of the track, where the
+        scan leaves the carriage."""
+        d = self.description
+        speed = min(prim.CARRIAGE_MAX_MM_S, d.carriage_speed_max_mm_s)
+        before = np.full(self.batch_size, d.carriage_y_max_mm)
+        out = []
+        for plan in self._plans:
+            start = self._motion(plan, 0.0).carriage_y_mm
+            lo, hi = np.minimum(before, start), np.maximum(before, start)
+            on_way = (GRID_Y_MM[None, :] >= lo[:, None]) & (GRID_Y_MM[None, :] <= hi[:, None])
+            shallowest = np.where(on_way, self._depth_grid, np.inf).min(axis=1)
+            shallowest = np.minimum(shallowest, self._comfortable_depth_at(start))
+            out.append(
+                (
+                    np.abs(start - before) / speed + APPROACH_SETTLE_S,
+                    APPROACH_DEPTH_FRACTION * shallowest,
+                )
+            )
+            end_s = max(plan.flat.seconds - self.tick_s, 0.0)
+            before = self._motion(plan, end_s).carriage_y_mm
+        return out
+
+    def setpoints_at(self, tick: int) -> Commands:
+        """The frame for every chair at ``tick`` (0 .. n_ticks − 1)."""
+        d = self.description
+        index = self.step_at(tick)
+        plan = self._plans[index]
+        tau = tick * self.tick_s - plan.flat.start_s
+        motion = self._motion(plan, tau)
+        speed_limit = motion.speed_limit_mm_s
         y = np.clip(motion.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm)
         comfortable = self._comfortable_depth_at(y)
         # Kneading and tapping strokes reach past the set depth: leave them that room, so that
@@ -335,6 +375,14 @@ class CompiledProgram:
             plan.depth_fraction * motion.depth_scale * comfortable,
             np.maximum(comfortable - plan.stroke_mm, 0.0),
         )
+        if tau < self._approach_max_s[index]:
+            # Getting to the zone: at full speed, not at the technique's slow travel speed (a
+            # kneading step would otherwise spend half a minute crossing the back to its zone),
+            # and lightly, since fast rollers meet a stiff spot on the way too fast to back off.
+            approach_s, light_mm = self._approach[index]
+            approaching = tau < approach_s
+            speed_limit = np.where(approaching, prim.CARRIAGE_MAX_MM_S, speed_limit)
+            depth = np.where(approaching, np.minimum(depth, light_mm), depth)
         depth = np.clip(depth, 0.0, min(d.depth_max_mm, self._limits.roller_depth_hard_max_mm))
         fixed = self._fixed[index]
         air = fixed.air_pressure_target_kpa
@@ -342,9 +390,7 @@ class CompiledProgram:
             air = np.tile(self._air_at(plan, tau), (self.batch_size, 1))
         return Commands(
             carriage_y_target_mm=y,
-            carriage_speed_limit_mm_s=np.clip(
-                motion.speed_limit_mm_s, 0.0, d.carriage_speed_max_mm_s
-            ),
+            carriage_speed_limit_mm_s=np.clip(speed_limit, 0.0, d.carriage_speed_max_mm_s),
             depth_target_mm=depth,
             width_target_mm=fixed.width_target_mm,
             knead_speed_cpm=fixed.knead_speed_cpm,
