@@ -133,6 +133,8 @@ class Session:
         self.driver = SupervisedDriver(
             driver, SafetySupervisor(self.description, maps, limits, session_start_s=start_s)
         )
+        # Where the rollers are now: the first step's zone is reached from here.
+        self._start_y_mm = self.driver.read(start_s).carriage_y_mm.copy()
         self.compiled = self._compile()
         n = maps.batch_size
         self.batch_size = n
@@ -192,6 +194,7 @@ class Session:
             intensity=self.intensity,
             tick_s=self.tick_s,
             limits=self.limits,
+            start_y_mm=self._start_y_mm,
         )
 
     # -- one tick -------------------------------------------------------------------------------

@@ -48,6 +48,9 @@ RECLINE_PRESETS = {
 """(backrest°, leg rest°) of each preset."""
 APPROACH_SETTLE_S = 1.0
 """Added to the time a step's approach to its zone takes at full speed (acceleration, braking)."""
+SLOW_TRAVEL_TECHNIQUES = frozenset({"knead", "tap", "knock", "clap"})
+"""Techniques that travel their zone slowly while they work (4–12 mm/s): the ones that get to
+their zone at full speed first."""
 APPROACH_DEPTH_FRACTION = 0.25
 """While getting to its zone, a step's rollers stay at this share of the shallowest comfortable
 depth on the way: in light contact. Verification found a full-speed approach at the step's own
@@ -165,7 +168,10 @@ class CompiledProgram:
         intensity: int = 3,
         tick_s: float = 0.01,
         limits: SafetyLimits = DEFAULT_LIMITS,
+        start_y_mm: FloatArray | None = None,
     ) -> None:
+        """``start_y_mm``: where each chair's carriage is when the program starts (the session
+        reads it); without it, the top of the track, where a scan leaves the carriage."""
         if intensity not in INTENSITY_DEPTH_FACTOR:
             raise ValueError(f"intensity: {intensity} is outside 1..5")
         self.program = program
@@ -181,6 +187,7 @@ class CompiledProgram:
         self._depth_grid = comfortable_depth_grid(maps)
         self._rows = np.arange(self.batch_size)
         self._limits = limits
+        self._start_y_mm = start_y_mm
         self._plans = [self._plan(f, maps) for f in self.flat]
         self._last_recline = self._recline_before()
         self._fixed = [self._fixed_fields(i) for i in range(len(self._plans))]
@@ -334,29 +341,34 @@ class CompiledProgram:
         return motion
 
     def _approaches(self) -> list[tuple[FloatArray, FloatArray]]:
-        """Per step and chair, how the carriage gets from where the previous step left it to
-        where this step begins: the seconds that takes at full speed (plus a second to settle),
-        and the light depth allowed meanwhile (APPROACH_DEPTH_FRACTION of the shallowest
-        comfortable depth on the way). The first step assumes the top of the track, where the
-        scan leaves the carriage."""
+        """Per step and chair, how a slowly travelling technique's carriage gets from where the
+        previous step left it to where this step begins: the seconds that takes at full speed
+        (plus a second to settle), and the light depth allowed meanwhile
+        (APPROACH_DEPTH_FRACTION of the shallowest comfortable depth on the way). The first
+        step starts from ``start_y_mm``. Other techniques get zeros: no approach."""
         d = self.description
         speed = min(prim.CARRIAGE_MAX_MM_S, d.carriage_speed_max_mm_s)
-        before = np.full(self.batch_size, d.carriage_y_max_mm)
+        before = (
+            np.full(self.batch_size, d.carriage_y_max_mm)
+            if self._start_y_mm is None
+            else np.asarray(self._start_y_mm, dtype=np.float64)
+        )
+        none = np.zeros(self.batch_size)
         out = []
         for plan in self._plans:
             start = self._motion(plan, 0.0).carriage_y_mm
-            lo, hi = np.minimum(before, start), np.maximum(before, start)
-            on_way = (GRID_Y_MM[None, :] >= lo[:, None]) & (GRID_Y_MM[None, :] <= hi[:, None])
-            shallowest = np.where(on_way, self._depth_grid, np.inf).min(axis=1)
-            shallowest = np.minimum(shallowest, self._comfortable_depth_at(start))
-            out.append(
-                (
-                    np.abs(start - before) / speed + APPROACH_SETTLE_S,
-                    APPROACH_DEPTH_FRACTION * shallowest,
-                )
-            )
-            end_s = max(plan.flat.seconds - self.tick_s, 0.0)
-            before = self._motion(plan, end_s).carriage_y_mm
+            if plan.flat.step.technique in SLOW_TRAVEL_TECHNIQUES:
+                lo, hi = np.minimum(before, start), np.maximum(before, start)
+                on_way = (GRID_Y_MM[None, :] >= lo[:, None]) & (GRID_Y_MM[None, :] <= hi[:, None])
+                shallowest = np.where(on_way, self._depth_grid, np.inf).min(axis=1)
+                shallowest = np.minimum(shallowest, self._comfortable_depth_at(start))
+                seconds = np.abs(start - before) / speed + APPROACH_SETTLE_S
+                out.append((seconds, APPROACH_DEPTH_FRACTION * shallowest))
+            else:
+                # Rolling is travel itself, shiatsu moves at full speed between presses, and a
+                # parked step has no rollers out: none of them needs an approach.
+                out.append((none, none))
+            before = self._motion(plan, max(plan.flat.seconds - self.tick_s, 0.0)).carriage_y_mm
         return out
 
     def setpoints_at(self, tick: int) -> Commands:
