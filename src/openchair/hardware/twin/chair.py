@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import numpy.typing as npt
@@ -295,16 +295,9 @@ class TwinChair:
 
     @property
     def truth(self) -> TwinTruth:
-        return TwinTruth(
-            force_left_n=self._true_force[:, 0].copy(),
-            force_right_n=self._true_force[:, 1].copy(),
-            carriage_y_mm=self._y.copy(),
-            depth_mm=self._depth.copy(),
-            heater_temp_c=self._heater_temp.copy(),
-            air_pressure_kpa=self._pressure.copy(),
-            shoulder_y_mm=self._shoulder_y.copy(),
-            in_safe_state=self._watchdog.copy(),
-        )
+        """The hidden state as copies, safe to keep across steps (tests)."""
+        peek = self.peek_truth()
+        return TwinTruth(**{f.name: getattr(peek, f.name).copy() for f in fields(TwinTruth)})
 
     # -- internals ------------------------------------------------------------------------------
 
