@@ -116,6 +116,9 @@ class NoShoulderSignal:
     def batch_size(self) -> int:
         return self.inner.batch_size
 
+    def open(self) -> None:
+        self.inner.open()
+
     def read(self, now_s: float) -> Readings:
         r = self.inner.read(now_s)
         r.shoulder_sensor = np.zeros_like(r.shoulder_sensor)

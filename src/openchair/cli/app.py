@@ -30,6 +30,7 @@ def _register_commands() -> None:
         run_cmd,
         scan_cmd,
         selftest_cmd,
+        serve_cmd,
         verify_cmd,
     )
 
@@ -39,6 +40,7 @@ def _register_commands() -> None:
     selftest_cmd.register(app)
     programs_cmd.register(app)
     verify_cmd.register(app)
+    serve_cmd.register(app)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from dataclasses import dataclass
@@ -17,13 +18,16 @@ from openchair.body.bodymap import BodyMapBatch
 from openchair.body.model import BodyParams
 from openchair.cli.body_spec import parse_body
 from openchair.cli.session_view import live_view, summary_table
-from openchair.control import RealClock, Session, SimulatedClock, run_session
-from openchair.control.clock import Clock
 from openchair.control.record import Outcome, SessionRecord
 from openchair.hardware.twin import TwinChair, TwinFault, UnknownFaultError
 from openchair.hardware.twin.faults import parse_fault
 from openchair.programs import ProgramError, load_program
-from openchair.scan import load_map, run_scan
+from openchair.scan import load_map
+from openchair.service.activities import ActivityResult, SessionActivity
+from openchair.service.factory import ServiceOptions, build_service
+from openchair.service.loop import ChairLoop
+from openchair.service.oneshot import RefusedError, from_program_start, run_once
+from openchair.store.errors import StoreError
 
 
 @dataclass(frozen=True)
@@ -78,68 +82,97 @@ def run_on_twin(
     live: bool,
     scan: bool = True,
     body_map: Path | None = None,
+    options: ServiceOptions | None = None,
 ) -> SessionRecord:
-    """Build twin, scan (unless a map is given or scanning is off), run the session to the end
-    (or Ctrl-C), return the record."""
+    """Scan (unless a map is given or scanning is off), run the session to the end (or Ctrl-C,
+    or SIGTERM) on an in-process chair service with the twin, return the record. Event times
+    count from the program's start, as ``--fault NAME@S`` does."""
     try:
         program = load_program(program_id)
     except ProgramError as err:
         for m in err.messages:
             typer.echo(m, err=True)
         raise typer.Exit(2) from None
-    bodies = BodyBatch.from_params([body])
-    twin = TwinChair(bodies, seeds=[seed])
-    start_s = 0.0
+    maps: BodyMapBatch | None = None
     if body_map is not None:
         try:
             maps = BodyMapBatch.from_maps([load_map(body_map)])
         except ValueError as err:
             typer.echo(str(err), err=True)
             raise typer.Exit(2) from None
-    elif scan:
-        if console is not None:
-            console.print("scanning the back (about 17 s of chair time)…")
-        result = run_scan(twin)
-        chair = result.chairs[0]
-        if chair.body_map is None:
-            typer.echo(f"scan: {chair.message}", err=True)
-            raise typer.Exit(1)
-        maps = BodyMapBatch.from_maps([chair.body_map])
-        start_s = result.duration_s + 0.01
-        if console is not None:
-            console.print(
-                f"scan: shoulders at {chair.body_map.landmarks_y_mm['shoulder']:.0f} mm, "
-                f"lumbar comfortable depth {chair.body_map.comfortable_depth_mm['lumbar']:.0f} mm"
-            )
-    else:
-        maps = bodies.true_maps()
-    session = Session(program, maps, twin, intensity=intensity, start_s=start_s)
-    # Real time drives the twin like a chair (deadlines count); other paces are simulation.
-    clock: Clock = RealClock() if speed == 1.0 else SimulatedClock(pace=speed)
+    twin = TwinChair(BodyBatch.from_params([body]), seeds=[seed])
+    if maps is None and not scan:
+        maps = twin.bodies.true_maps()
     pending = sorted(faults, key=lambda f: f.at_s)
     view: Live | None = None
     last_print = [-1e9]
 
-    def on_tick(s: Session, now_s: float) -> None:
-        while pending and pending[0].at_s <= now_s - s.start_s:
+    def on_tick(loop: ChairLoop, now_s: float) -> None:
+        act = loop.activity
+        if not isinstance(act, SessionActivity):
+            return
+        s = act.session
+        program_s = now_s - s.start_s
+        while pending and pending[0].at_s <= program_s:
             twin.inject(pending.pop(0).fault)
         if view is not None and s.ticks % 10 == 0:
-            view.update(live_view(s, now_s))
-        elif console is not None and not live and now_s - last_print[0] >= 60.0:
-            last_print[0] = now_s
+            view.update(live_view(s, program_s))
+        elif console is not None and not live and program_s - last_print[0] >= 60.0:
+            last_print[0] = program_s
             r = s.last_readings
             assert r is not None
             console.print(
-                f"{int(now_s // 60)}:{int(now_s % 60):02d} "
+                f"{int(program_s // 60)}:{int(program_s % 60):02d} "
                 f"{s.compiled.step_label(s.compiled.step_at(s.program_tick))} — "
                 f"y {r.carriage_y_mm[0]:.0f} mm, depth {r.depth_mm[0]:.0f} mm, "
                 f"force {max(r.force_left_n[0], r.force_right_n[0]):.0f} N"
             )
 
+    def on_scanned(result: ActivityResult) -> None:
+        m = result.scan.chairs[0].body_map if result.scan is not None else None
+        if console is not None and m is not None:
+            console.print(
+                f"scan: shoulders at {m.landmarks_y_mm['shoulder']:.0f} mm, "
+                f"lumbar comfortable depth {m.comfortable_depth_mm['lumbar']:.0f} mm"
+            )
+        if view is not None:
+            view.start()
+
+    opts = options or ServiceOptions()
+    opts.speed = speed
+    try:
+        service = build_service(opts, driver=twin, on_tick=on_tick)
+    except StoreError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(2) from None
+    if maps is None and console is not None:
+        console.print("scanning the back (about 17 s of chair time)…")
     if live and console is not None:
-        with Live(live_view(session, 0.0), console=console, refresh_per_second=10) as view:
-            return run_session(session, clock, on_tick=on_tick)
-    return run_session(session, clock, on_tick=on_tick)
+        view = Live(console=console, refresh_per_second=10, auto_refresh=True)
+        if maps is not None:
+            view.start()
+    try:
+        outcome = asyncio.run(
+            run_once(
+                service,
+                program,
+                intensity=intensity,
+                maps=maps,
+                scan=scan,
+                on_scanned=on_scanned,
+            )
+        )
+    except RefusedError as err:
+        typer.echo(f"not started: {err}", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        if view is not None:
+            view.stop()
+    if outcome.record is None:
+        message = outcome.scan.message if outcome.scan is not None else "scan failed"
+        typer.echo(message if message.startswith("scan") else f"scan: {message}", err=True)
+        raise typer.Exit(1)
+    return from_program_start(outcome.record, outcome.start_s)
 
 
 def _finish(record: SessionRecord, as_json: bool) -> None:

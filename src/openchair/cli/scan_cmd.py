@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -16,7 +17,10 @@ from openchair.body.landmarks import LANDMARKS, REGION_NAMES
 from openchair.cli.body_spec import parse_body
 from openchair.hardware.twin import TwinChair, UnknownFaultError
 from openchair.hardware.twin.faults import parse_fault
-from openchair.scan import ScanOutcome, run_scan, save_map
+from openchair.scan import ScanOutcome, save_map
+from openchair.scan.estimate import MESSAGES
+from openchair.service.factory import ServiceOptions, build_service
+from openchair.service.oneshot import RefusedError, scan_once
 
 
 def register(app: typer.Typer) -> None:
@@ -41,7 +45,27 @@ def register(app: typer.Typer) -> None:
                 twin.inject(parse_fault(f))
             except UnknownFaultError as err:
                 raise typer.BadParameter(str(err), param_hint="--fault") from None
-        result = run_scan(twin)
+        service = build_service(ServiceOptions(speed=None), driver=twin)
+        refusal = ""
+        try:
+            result = asyncio.run(scan_once(service)).scan
+        except RefusedError as err:
+            result = None
+            refusal = str(err)
+        if result is None:
+            # Refused before it began (nobody seated, a latched fault): no sweep, no map.
+            outcome = ScanOutcome.NOBODY_SEATED if "nobody" in refusal else None
+            refused: dict[str, object] = {
+                "outcome": outcome.value if outcome else "refused",
+                "message": MESSAGES[outcome] if outcome else refusal,
+                "duration_s": 0.0,
+                "body": params.describe(),
+            }
+            if as_json:
+                typer.echo(json.dumps(refused, indent=2))
+            else:
+                Console().print(f"[bold]scan:[/] {refused['message']}")
+            sys.exit(1)
         chair = result.chairs[0]
         truth = {n: float(v) for n, v in zip(LANDMARKS, bodies.landmarks_y_mm[0], strict=True)}
         data: dict[str, object] = {

@@ -50,16 +50,40 @@ class State(enum.IntEnum):
 TERMINAL = (State.DONE, State.STOPPED, State.FAULT)
 """The terminal states are the highest values, so ``state >= State.DONE`` tests for them."""
 
-CommandKind = Literal["pause", "resume", "stop", "intensity", "focus", "heat", "shoulder"]
+CommandKind = Literal[
+    "pause", "resume", "stop", "intensity", "focus", "heat", "shoulder", "recline", "program"
+]
 
 
 @dataclass(frozen=True)
 class LiveCommand:
     """A command from the person during a session. ``value``: intensity ±1, a zone (or None to
-    clear the focus), heat on/off, shoulder nudge in 10 mm steps (positive = up)."""
+    clear the focus), heat on/off, shoulder nudge in 10 mm steps (positive = up), a recline
+    preset name; ``program``: the program that replaces the running one (manual-mode changes)."""
 
     kind: CommandKind
     value: int | str | bool | None = None
+    program: Program | None = None
+
+    def check(self) -> None:
+        """Raise ValueError, with a reason a person understands, for a value the session cannot
+        use. Called when the command is submitted, so nothing a client sends raises in a tick."""
+        if self.kind in ("intensity", "shoulder"):
+            if isinstance(self.value, bool) or not isinstance(self.value, int):
+                raise ValueError(f"{self.kind}: expected a whole number of steps")
+        elif self.kind == "focus":
+            if self.value is not None:
+                if not isinstance(self.value, str):
+                    raise ValueError("focus: expected a zone name")
+                Step(seconds=1, zone=self.value)  # pydantic's message names the known zones
+        elif self.kind == "recline":
+            if self.value not in RECLINE_PRESETS:
+                raise ValueError(
+                    f"unknown recline preset {self.value!r}; choose one of "
+                    + ", ".join(RECLINE_PRESETS)
+                )
+        elif self.kind == "program" and self.program is None:
+            raise ValueError("program: no program given")
 
 
 class SupervisedDriver:
@@ -118,6 +142,7 @@ class Session:
         limits: SafetyLimits = DEFAULT_LIMITS,
         start_s: float = 0.0,
         compiler: type[CompiledProgram] = CompiledProgram,
+        supervisor: SafetySupervisor | None = None,
     ) -> None:
         self.program = program
         self._compiler = compiler
@@ -130,9 +155,16 @@ class Session:
         self.focus: str | None = None
         self.heat_override: bool | None = None
         self.shoulder_nudge_mm = 0.0
-        self.driver = SupervisedDriver(
-            driver, SafetySupervisor(self.description, maps, limits, session_start_s=start_s)
-        )
+        self.recline_override: tuple[float, float] | None = None
+        if supervisor is None:
+            supervisor = SafetySupervisor(self.description, maps, limits, session_start_s=start_s)
+        else:
+            # The chair's one supervisor (the service): it follows this person from now on, and
+            # keeps whatever it has latched.
+            supervisor.set_maps(maps)
+            supervisor.begin_session(start_s)
+        self._events_from = len(supervisor.events)
+        self.driver = SupervisedDriver(driver, supervisor)
         # Where the rollers are now: the first step's zone is reached from here.
         self._start_y_mm = self.driver.read(start_s).carriage_y_mm.copy()
         self.compiled = self._compile()
@@ -155,7 +187,9 @@ class Session:
     # -- the person's commands ------------------------------------------------------------------
 
     def command(self, cmd: LiveCommand) -> None:
-        """Queue a live command; it takes effect at the next tick."""
+        """Queue a live command; it takes effect at the next tick. A value the session cannot
+        use raises ValueError here, never in the tick."""
+        cmd.check()
         self._queue.append(cmd)
 
     def _apply(self, cmd: LiveCommand, now_s: float) -> None:
@@ -183,6 +217,16 @@ class Session:
             self.maps = nudge_shoulders(self.maps, steps * SHOULDER_NUDGE_STEP_MM)
             self.driver.supervisor.set_maps(self.maps)
             self._acc.set_maps(self.maps)
+            self.compiled = self._compile()
+        elif cmd.kind == "recline" and isinstance(cmd.value, str):
+            back, leg = RECLINE_PRESETS[cmd.value]
+            d = self.description
+            self.recline_override = (
+                float(np.clip(back, d.backrest_angle_min_deg, d.backrest_angle_max_deg)),
+                float(np.clip(leg, d.legrest_angle_min_deg, d.legrest_angle_max_deg)),
+            )
+        elif cmd.kind == "program" and cmd.program is not None:
+            self.program = cmd.program
             self.compiled = self._compile()
 
     def _compile(self) -> CompiledProgram:
@@ -235,6 +279,10 @@ class Session:
             heat = frame.heater_target_c.copy()
             heat[:, 0] = np.where(heat[:, 0] > 0, heat[:, 0], self.limits.heater_default_target_c)
             frame.heater_target_c = heat
+        if self.recline_override is not None:
+            back, leg = self.recline_override
+            frame.backrest_angle_target_deg = np.full(self.batch_size, back)
+            frame.legrest_angle_target_deg = np.full(self.batch_size, leg)
         state = self.state
         hold = (state == State.PAUSED) | (self.paused & (state == State.RUNNING))
         finishing = state == State.FINISHING
@@ -339,6 +387,6 @@ class Session:
         return SessionRecord(
             program_id=self.program.id or self.program.name,
             chairs=chairs,
-            events=list(self.driver.supervisor.events),
+            events=list(self.driver.supervisor.events[self._events_from :]),
             limits=acc.limits_dict(self.limits),
         )

@@ -370,6 +370,10 @@ class ChairDriver(Protocol):
     Time is injected: the caller passes ``now_s`` from its clock (real or simulated). A real
     board's driver may ignore it; the twin advances its physics to it. A driver never moves
     anything on its own except to reach its safe state (watchdog, its own protections).
+
+    Lifecycle, as ros2_control's hardware components have it: ``open()`` once (connect to the
+    board), then ``read``/``write`` every tick, then ``close()`` (safe state, release). The
+    chair service opens the driver before its loop's first tick and closes it after the last.
     """
 
     @property
@@ -377,6 +381,11 @@ class ChairDriver(Protocol):
 
     @property
     def batch_size(self) -> int: ...
+
+    def open(self) -> None:
+        """Connect to the hardware; after it, ``read`` and ``write`` may be called. Raises
+        ``OSError`` (with a message naming the device) when the chair cannot be reached."""
+        ...
 
     def read(self, now_s: float) -> Readings:
         """Sense every chair as of ``now_s``."""

@@ -24,6 +24,9 @@ class RecordingDriver:
     def batch_size(self) -> int:
         return self.inner.batch_size
 
+    def open(self) -> None:
+        self.inner.open()
+
     def read(self, now_s: float) -> Readings:
         return self.inner.read(now_s)
 

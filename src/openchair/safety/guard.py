@@ -33,6 +33,9 @@ class ServiceGuard:
     def batch_size(self) -> int:
         return self._driver.batch_size
 
+    def open(self) -> None:
+        self._driver.open()
+
     def read(self, now_s: float) -> Readings:
         self._last = self._driver.read(now_s)
         self.stopped |= self._last.stop_button  # latched even if released before the next write

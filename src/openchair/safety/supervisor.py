@@ -216,6 +216,12 @@ class SafetySupervisor:
             self._unoccupied_since[i] = np.nan
             self.finish_requested[i] = False
 
+    def begin_session(self, now_s: float) -> None:
+        """A new activity starts on a long-lived supervisor: the session's auto-off counts from
+        ``now_s`` and an earlier finish request is forgotten. Latched stops and faults stay."""
+        self._session_start_s = now_s
+        self.finish_requested[:] = False
+
     def note_tick_lateness(self, late_s: float) -> None:
         """The control loop reports how late this tick started; too late is a missed deadline."""
         self._late_s = late_s

@@ -13,7 +13,7 @@ from openchair.body.bodymap import BodyMap, BodyMapBatch
 from openchair.body.landmarks import LANDMARKS, REGION_NAMES
 from openchair.body.model import BodyParams, make_body
 from openchair.control.session import SHOULDER_HUNG_LANDMARKS, SupervisedDriver
-from openchair.hardware.contract import ChairDriver
+from openchair.hardware.contract import ChairDriver, Readings
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 from openchair.safety.supervisor import SafetyEvent, SafetySupervisor
 from openchair.scan.estimate import ChairEstimate, ScanOutcome, estimate_chair
@@ -59,6 +59,84 @@ class ScanResult:
         return BodyMapBatch.from_maps([c.body_map for c in self.chairs if c.body_map is not None])
 
 
+class ScanSweep:
+    """A scan as an activity of a control loop: one :meth:`tick` per control period.
+
+    It writes through the caller's supervised driver, so a long-lived supervisor (the chair
+    service's) keeps what it latched; :func:`run_scan` drives it alone with a fresh one.
+    """
+
+    def __init__(
+        self,
+        supervised: SupervisedDriver,
+        *,
+        limits: SafetyLimits = DEFAULT_LIMITS,
+        start_s: float = 0.0,
+        tick_s: float = 0.01,
+    ) -> None:
+        self.supervised = supervised
+        self.limits = limits
+        self.start_s = start_s
+        self.tick_s = tick_s
+        n = supervised.supervisor.batch_size
+        self._events_from = len(supervised.supervisor.events)
+        self.routine = ScanRoutine(supervised.description, n, limits)
+        self.max_ticks = round(limits.scan_duration_max_s / tick_s)
+        self._align = max(1, round(SCAN_END_ALIGN_S / tick_s))
+        self._end_k: int | None = None
+        self.k = 0
+        self.last_t = start_s
+        self.done = False
+        self.last_readings: Readings | None = None
+
+    def tick(self, t: float) -> bool:
+        """Scan tick ``k`` at chair time ``t``; returns False once the scan has handed over."""
+        k = self.k
+        routine, supervised = self.routine, self.supervised
+        readings = supervised.read(t)
+        self.last_readings = readings
+        if self._end_k is None:
+            frame = routine.hold(readings) if routine.finished else routine.setpoints(readings)
+            supervised.write(frame, readings, t)
+            # Hand over once every chair's rollers are back in: a program must not start with
+            # the rollers still out where the sweep left them, above the head.
+            if routine.finished and bool(np.all(readings.depth_mm < RETRACTED_MM)):
+                self._end_k = min(-(-k // self._align) * self._align, self.max_ticks - 1)
+        else:
+            supervised.write(routine.hold(readings), readings, t)
+        self.last_t = t
+        self.k = k + 1
+        if (self._end_k is not None and k >= self._end_k) or self.k >= self.max_ticks:
+            self.done = True
+        return not self.done
+
+    def result(self) -> ScanResult:
+        """The body maps estimated from what the sweep felt (call once it is done)."""
+        rec = self.routine.record
+        routine = self.routine
+        description = self.supervised.description
+        y = np.asarray(rec.stacked("y_mm"), dtype=np.float64)
+        depth = np.asarray(rec.stacked("depth_mm"), dtype=np.float64)
+        force = np.asarray(rec.stacked("force_n"), dtype=np.float64)
+        shoulder = np.asarray(rec.stacked("shoulder"), dtype=bool)
+        used = routine.records_used
+        chairs = tuple(
+            estimate_chair(
+                y[: used[i], i],
+                depth[: used[i], i],
+                force[: used[i], i],
+                shoulder[: used[i], i],
+                occupied=not bool(routine.nobody[i]),
+                no_contact=bool(routine.no_contact[i]),
+                track_max_mm=description.carriage_y_max_mm,
+                limits=self.limits,
+            )
+            for i in range(len(used))
+        )
+        events = tuple(self.supervised.supervisor.events[self._events_from :])
+        return ScanResult(chairs, self.last_t - self.start_s, events)
+
+
 def run_scan(
     driver: ChairDriver,
     *,
@@ -73,46 +151,10 @@ def run_scan(
         driver,
         SafetySupervisor(driver.description, provisional_map(n), limits, session_start_s=start_s),
     )
-    routine = ScanRoutine(driver.description, n, limits)
-    t = start_s
-    max_ticks = round(limits.scan_duration_max_s / tick_s)
-    align = max(1, round(SCAN_END_ALIGN_S / tick_s))
-    end_k: int | None = None
-    for k in range(max_ticks):
-        t = start_s + k * tick_s
-        readings = supervised.read(t)
-        if end_k is None:
-            frame = routine.hold(readings) if routine.finished else routine.setpoints(readings)
-            supervised.write(frame, readings, t)
-            # Hand over once every chair's rollers are back in: a program must not start with
-            # the rollers still out where the sweep left them, above the head.
-            if routine.finished and bool(np.all(readings.depth_mm < RETRACTED_MM)):
-                end_k = min(-(-k // align) * align, max_ticks - 1)
-        else:
-            supervised.write(routine.hold(readings), readings, t)
-        if end_k is not None and k >= end_k:
-            break
-    duration = t - start_s
-    rec = routine.record
-    y = np.asarray(rec.stacked("y_mm"), dtype=np.float64)
-    depth = np.asarray(rec.stacked("depth_mm"), dtype=np.float64)
-    force = np.asarray(rec.stacked("force_n"), dtype=np.float64)
-    shoulder = np.asarray(rec.stacked("shoulder"), dtype=bool)
-    used = routine.records_used
-    chairs = tuple(
-        estimate_chair(
-            y[: used[i], i],
-            depth[: used[i], i],
-            force[: used[i], i],
-            shoulder[: used[i], i],
-            occupied=not bool(routine.nobody[i]),
-            no_contact=bool(routine.no_contact[i]),
-            track_max_mm=driver.description.carriage_y_max_mm,
-            limits=limits,
-        )
-        for i in range(n)
-    )
-    return ScanResult(chairs, duration, tuple(supervised.supervisor.events))
+    sweep = ScanSweep(supervised, limits=limits, start_s=start_s, tick_s=tick_s)
+    while sweep.tick(start_s + sweep.k * tick_s):
+        pass
+    return sweep.result()
 
 
 def nudge_shoulder(body_map: BodyMap, mm: float) -> BodyMap:

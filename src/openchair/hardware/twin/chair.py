@@ -214,6 +214,9 @@ class TwinChair:
     def time_s(self) -> float:
         return self._t0 + self._tick * self._dt
 
+    def open(self) -> None:
+        """Nothing to connect: the twin is ready once built (opening again is harmless)."""
+
     def read(self, now_s: float) -> Readings:
         self._advance_to(now_s)
         return self._sense()
