@@ -104,7 +104,9 @@ def _pick(
     pool = sorted(pool, key=lambda e: e.label())
     pain = [e for e in pool if set(e.areas) & set(settings.pain_areas)]
     taken: set[str] = set()
-    first = _rotate(pain, seed, (count + 1) // 2, taken) if pain else []
+    # One exercise at a time: every other pick comes from the pain areas.
+    share = (count + 1) // 2 if count > 1 else (1 if seed % 2 == 0 else 0)
+    first = _rotate(pain, seed // 2, share, taken) if pain else []
     rest = _rotate(pool, seed * 7 + 3, count - len(first), taken)
     return first + rest
 
