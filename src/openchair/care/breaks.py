@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from openchair.care.model import Exercise
 from openchair.care.plan import BREAK_EXERCISES_PLACES, allowed
@@ -94,7 +94,12 @@ class BreakScheduler:
 
     @property
     def shift_day(self) -> date | None:
-        return self._shift[0].date() if self._shift else None
+        return self._day() if self._shift else None
+
+    def _day(self) -> date:
+        """The work day a record belongs to: the local date the current shift started."""
+        assert self._shift is not None
+        return self._shift[0].astimezone(self.settings.zone).date()
 
     def next_due(self) -> datetime | None:
         dues = [d for d in (self._long_due, self._micro_due) if d is not None]
@@ -106,7 +111,7 @@ class BreakScheduler:
         for day in (local.date() - timedelta(days=1), local.date()):
             shift = self.settings.shift(day)
             if shift and shift[0] <= now < shift[1]:
-                return shift
+                return shift[0].astimezone(UTC), shift[1].astimezone(UTC)
         return None
 
     def _record(
@@ -115,7 +120,7 @@ class BreakScheduler:
         assert self._shift is not None
         exercise = self._pending.exercise if self._pending else None
         self.repo.add(
-            BreakRecord(now, self._shift[0].date(), kind, outcome, exercise, round(sat, 2))
+            BreakRecord(now, self._day(), kind, outcome, exercise, round(sat, 2))
         )
 
     def _sat_minutes(self, now: datetime) -> float:
@@ -136,13 +141,18 @@ class BreakScheduler:
 
     def tick(self, now: datetime) -> OfferedBreak | None:
         """Advance to ``now``; returns a break when one is newly offered."""
+        # All arithmetic in UTC: Python subtracts two times of one zone by their wall clocks,
+        # which would lose or add the hour of a clock change.
+        now = now.astimezone(UTC)
         gap = (now - self._last_tick).total_seconds() if self._last_tick else 0.0
         self._last_tick = now
         shift = self._current_shift(now)
         if shift != self._shift:
             if self._shift is not None:
                 end = min(now, self._shift[1])
-                self._pending = None
+                if self._pending is not None:
+                    self._record(end, self._pending.kind, "missed")
+                    self._pending = None
                 self._record(end, "long", "day-end", self._sat_minutes(end))
             self._shift = shift
             if shift is not None:
@@ -200,7 +210,7 @@ class BreakScheduler:
     def _skips_left(self) -> int:
         if self.rules.strict or self._shift is None:
             return 0
-        used = self._skips.get(self._shift[0].date(), 0)
+        used = self._skips.get(self._day(), 0)
         return max(0, self.rules.skip_limit_per_day - used)
 
     # -- the person's answers ----------------------------------------------------------------
@@ -211,6 +221,7 @@ class BreakScheduler:
 
     def postpone(self, now: datetime) -> datetime:
         """Put the waiting break off; returns when it comes back."""
+        now = now.astimezone(UTC)
         b = self._need_pending()
         if self.rules.strict:
             raise BreakRefused("strict mode: breaks cannot be postponed")
@@ -227,13 +238,13 @@ class BreakScheduler:
         return back
 
     def skip(self, now: datetime) -> None:
+        now = now.astimezone(UTC)
         b = self._need_pending()
         if self.rules.strict:
             raise BreakRefused("strict mode: breaks cannot be skipped")
         if self._skips_left() <= 0:
             raise BreakRefused(f"{self.rules.skip_limit_per_day} breaks already skipped today")
-        assert self._shift is not None
-        day = self._shift[0].date()
+        day = self._day()
         self._skips[day] = self._skips.get(day, 0) + 1
         self._record(now, b.kind, "skipped")
         self._pending = None
@@ -245,6 +256,7 @@ class BreakScheduler:
 
     def finish(self, now: datetime, fully: bool = True) -> None:
         """The person took the break: all of it (done) or some of it (partly)."""
+        now = now.astimezone(UTC)
         b = self._need_pending()
         outcome: Outcome = "done" if fully else "partly"
         if b.kind == "long":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from openchair.care.model import Exercise
@@ -118,7 +118,8 @@ def _minutes(exercises: Sequence[Exercise]) -> float:
 def evening_choice(settings: PlanSettings, day: date) -> tuple[str, str]:
     """The evening program and the reason for it, from the day and the person."""
     shift = settings.shift(day)
-    hours = (shift[1] - shift[0]).total_seconds() / 3600 if shift else 0.0
+    # Elapsed hours (UTC), so a night shift over a clock change counts as lived.
+    hours = (shift[1].astimezone(UTC) - shift[0].astimezone(UTC)).total_seconds() / 3600 if shift else 0.0
     if "lower-back" in settings.pain_areas:
         return "lumbar", "lower-back pain is in your profile: the Lumbar program works L1 to sacrum"
     if shift and hours >= settings.long_sitting_hours:
