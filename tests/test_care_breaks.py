@@ -3,6 +3,7 @@ a night shift, idle time and do-not-disturb; and the records and statistics it l
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from typer.testing import CliRunner
 
-from openchair.care.breaks import ANSWER_MINUTES, BreakRefused, BreakScheduler
+from openchair.care.breaks import ANSWER_MINUTES, BreakRefusedError, BreakScheduler
 from openchair.care.loader import ExerciseLibrary
 from openchair.care.records import (
     BreakRecord,
@@ -54,7 +55,7 @@ def simulate(
         idle_seconds=(lambda: idle(clock[0])) if idle else (lambda: 0.0),
         quiet=(lambda: quiet(clock[0])) if quiet else (lambda: False),
     )
-    offers = []
+    offers: list[tuple[datetime, str]] = []
     end = clock[0] + timedelta(days=days)
     while clock[0] < end:
         b = s.tick(clock[0])
@@ -108,12 +109,12 @@ def test_postpone_and_skip_limits_hold_over_a_week() -> None:
         try:
             s.postpone(now)
             return
-        except BreakRefused:
+        except BreakRefusedError:
             refusals["postpone"] += 1
         try:
             s.skip(now)
             return
-        except BreakRefused:
+        except BreakRefusedError:
             refusals["skip"] += 1
         s.finish(now, fully=False)
 
@@ -152,9 +153,9 @@ def test_strict_mode_refuses_postpone_and_skip() -> None:
         t += STEP
         s.tick(t)
     assert s.pending.postpones_left == 0 and s.pending.skips_left == 0
-    with pytest.raises(BreakRefused, match="strict"):
+    with pytest.raises(BreakRefusedError, match="strict"):
         s.postpone(t)
-    with pytest.raises(BreakRefused, match="strict"):
+    with pytest.raises(BreakRefusedError, match="strict"):
         s.skip(t)
     s.finish(t)
     assert s.pending is None
@@ -168,7 +169,7 @@ def test_night_shift_across_midnight_and_the_autumn_clock_change() -> None:
         work_days=["sat"],
         work_start="22:00",
         work_end="06:00",
-        breaks={"micro_every_minutes": 0},  # type: ignore[arg-type]
+        breaks={"micro_every_minutes": 0},
     )
     start = datetime(2026, 10, 24, 12, 0, tzinfo=BERLIN)
     repo, offers = simulate(settings, start, 1.5)
@@ -176,14 +177,14 @@ def test_night_shift_across_midnight_and_the_autumn_clock_change() -> None:
     assert len(longs) == 8  # every 60 min over 9 h of sitting, the last at 05:00 winter time
     assert local(longs[0]).strftime("%a %H:%M") == "Sat 23:00"
     assert local(longs[-1]).strftime("%a %H:%M") == "Sun 05:00"
-    gaps = {b - a for a, b in zip(longs, longs[1:], strict=False)}
+    gaps = {b - a for a, b in itertools.pairwise(longs)}
     assert gaps == {timedelta(minutes=60)}  # real elapsed sitting time, not wall-clock hours
     assert {r.day for r in repo.all()} == {date(2026, 10, 24)}
     assert any(r.outcome == "day-end" for r in repo.all())
 
 
 def test_idle_time_counts_as_a_break_and_quiet_time_holds_one() -> None:
-    settings = PlanSettings(timezone="UTC", breaks={"micro_every_minutes": 0})  # type: ignore[arg-type]
+    settings = PlanSettings(timezone="UTC", breaks={"micro_every_minutes": 0})
     day = datetime(2026, 6, 1, tzinfo=UTC)
 
     def idle(now: datetime) -> float:
@@ -206,7 +207,7 @@ def test_idle_time_counts_as_a_break_and_quiet_time_holds_one() -> None:
 
 
 def test_an_unanswered_break_is_recorded_as_missed_and_comes_back() -> None:
-    settings = PlanSettings(timezone="UTC", breaks={"micro_every_minutes": 0})  # type: ignore[arg-type]
+    settings = PlanSettings(timezone="UTC", breaks={"micro_every_minutes": 0})
     day = datetime(2026, 6, 1, tzinfo=UTC)
     repo, offers = simulate(settings, day, 1, policy=lambda s, now: None)
     longs = [t for t, k in offers if k == "long"]
@@ -238,7 +239,7 @@ def test_cli_stats_and_the_helper_loop(tmp_path: Path, monkeypatch: pytest.Monke
     r = runner.invoke(app, ["breaks", "stats"])
     assert r.exit_code == 0 and "no breaks recorded yet" in r.output
     # The helper on a simulated clock, answering from a scripted keyboard.
-    settings = PlanSettings(timezone="UTC", breaks={"micro_every_minutes": 0})  # type: ignore[arg-type]
+    settings = PlanSettings(timezone="UTC", breaks={"micro_every_minutes": 0})
     repo = JsonLinesBreakRepository(tmp_path / "breaks.jsonl")
     s = BreakScheduler(settings, repo, EXERCISES)
     clock = [datetime(2026, 6, 1, 9, 0, tzinfo=UTC)]

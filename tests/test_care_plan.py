@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -59,7 +60,7 @@ def test_plan_never_offers_an_excluded_exercise_and_breaks_stay_in_work_hours(
         assert breaks
         for b in breaks:
             assert shift[0] < b.start and b.end <= shift[1]
-        gaps = [(b.start - a.start) for a, b in zip(breaks, breaks[1:], strict=False)]
+        gaps = [(b.start - a.start) for a, b in itertools.pairwise(breaks)]
         assert all(g == timedelta(minutes=every) for g in gaps)
     kinds = [i.kind for i in p.items]
     assert kinds.count("morning") == 1 and kinds.count("evening") == 1

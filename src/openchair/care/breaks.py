@@ -22,7 +22,7 @@ ANSWER_MINUTES = 10.0
 """A break nobody answers within this time is recorded as missed and comes back later."""
 
 
-class BreakRefused(Exception):
+class BreakRefusedError(Exception):
     """The rules do not allow this answer now (strict mode, or a limit reached)."""
 
 
@@ -114,14 +114,10 @@ class BreakScheduler:
                 return shift[0].astimezone(UTC), shift[1].astimezone(UTC)
         return None
 
-    def _record(
-        self, now: datetime, kind: BreakKind, outcome: Outcome, sat: float = 0.0
-    ) -> None:
+    def _record(self, now: datetime, kind: BreakKind, outcome: Outcome, sat: float = 0.0) -> None:
         assert self._shift is not None
         exercise = self._pending.exercise if self._pending else None
-        self.repo.add(
-            BreakRecord(now, self._day(), kind, outcome, exercise, round(sat, 2))
-        )
+        self.repo.add(BreakRecord(now, self._day(), kind, outcome, exercise, round(sat, 2)))
 
     def _sat_minutes(self, now: datetime) -> float:
         if self._sitting_since is None:
@@ -216,7 +212,7 @@ class BreakScheduler:
     # -- the person's answers ----------------------------------------------------------------
     def _need_pending(self) -> OfferedBreak:
         if self._pending is None:
-            raise BreakRefused("no break is waiting")
+            raise BreakRefusedError("no break is waiting")
         return self._pending
 
     def postpone(self, now: datetime) -> datetime:
@@ -224,9 +220,9 @@ class BreakScheduler:
         now = now.astimezone(UTC)
         b = self._need_pending()
         if self.rules.strict:
-            raise BreakRefused("strict mode: breaks cannot be postponed")
+            raise BreakRefusedError("strict mode: breaks cannot be postponed")
         if self._postpones >= self.rules.postpone_limit:
-            raise BreakRefused(f"this break was already postponed {self._postpones} times")
+            raise BreakRefusedError(f"this break was already postponed {self._postpones} times")
         self._postpones += 1
         self._record(now, b.kind, "postponed")
         back = now + timedelta(minutes=self.rules.postpone_minutes)
@@ -241,9 +237,9 @@ class BreakScheduler:
         now = now.astimezone(UTC)
         b = self._need_pending()
         if self.rules.strict:
-            raise BreakRefused("strict mode: breaks cannot be skipped")
+            raise BreakRefusedError("strict mode: breaks cannot be skipped")
         if self._skips_left() <= 0:
-            raise BreakRefused(f"{self.rules.skip_limit_per_day} breaks already skipped today")
+            raise BreakRefusedError(f"{self.rules.skip_limit_per_day} breaks already skipped today")
         day = self._day()
         self._skips[day] = self._skips.get(day, 0) + 1
         self._record(now, b.kind, "skipped")

@@ -133,7 +133,7 @@ def skeleton(a: dict[str, float]) -> Skeleton:
     root = _rz(-a["body_pitch"])
 
     def trunk_part(share: float) -> Vec:
-        return (  # type: ignore[no-any-return]
+        return (
             _ry(-share * a["trunk_twist"])
             @ _rx(share * a["trunk_side"])
             @ _rz(-share * a["trunk_flex"])
@@ -304,8 +304,10 @@ class PropLine:
 
 
 def _box(x0: float, x1: float, y: float, z0: float, z1: float) -> list[Vec]:
-    return [np.array(p, dtype=np.float64) for p in
-            ((x0, y, z0), (x1, y, z0), (x1, y, z1), (x0, y, z1), (x0, y, z0))]
+    return [
+        np.array(p, dtype=np.float64)
+        for p in ((x0, y, z0), (x1, y, z0), (x1, y, z1), (x0, y, z1), (x0, y, z0))
+    ]
 
 
 def _props3d(prop: str, frames: list[Skeleton]) -> list[tuple[list[Vec], float]]:
@@ -322,8 +324,15 @@ def _props3d(prop: str, frames: list[Skeleton]) -> list[tuple[list[Vec], float]]
             out.append(([np.array([bx, seat, z]), np.array([bx - 0.05, seat + 0.32, z])], 0.025))
             for x in (bx + 0.03, bx + 0.27):
                 out.append(([np.array([x, seat, z]), np.array([x, 0.0, z])], 0.02))
-        out.append(([np.array([bx - 0.05, seat + 0.32, -0.15]),
-                     np.array([bx - 0.05, seat + 0.32, 0.15])], 0.025))
+        out.append(
+            (
+                [
+                    np.array([bx - 0.05, seat + 0.32, -0.15]),
+                    np.array([bx - 0.05, seat + 0.32, 0.15]),
+                ],
+                0.025,
+            )
+        )
     hands = [f.points[h] for f in (frames[0], frames[-1]) for h in ("left.hand", "right.hand")]
     if prop == "desk":
         edge = max(float(h[0]) for h in hands) - 0.03
@@ -334,8 +343,17 @@ def _props3d(prop: str, frames: list[Skeleton]) -> list[tuple[list[Vec], float]]
             out.append(([np.array([x, top, 0.32]), np.array([x, 0.0, 0.32])], 0.02))
     if prop == "wall":
         x = max(float(h[0]) for h in hands) + 0.015
-        out.append(([np.array([x, 0.0, -0.3]), np.array([x, 1.05, -0.3]),
-                     np.array([x, 1.05, 0.3]), np.array([x, 0.0, 0.3])], 0.025))
+        out.append(
+            (
+                [
+                    np.array([x, 0.0, -0.3]),
+                    np.array([x, 1.05, -0.3]),
+                    np.array([x, 1.05, 0.3]),
+                    np.array([x, 0.0, 0.3]),
+                ],
+                0.025,
+            )
+        )
     return out
 
 
@@ -420,8 +438,9 @@ def render_svg(exercise: Exercise, animate: bool = True) -> str:
         )
     out.append("</g>")
 
-    def figure(frame: dict[str, tuple[float, float]], colour_far: str, colour: str, cls: str,
-               moving: bool) -> list[str]:
+    def figure(
+        frame: dict[str, tuple[float, float]], colour_far: str, colour: str, cls: str, moving: bool
+    ) -> list[str]:
         parts = [f'<g class="{cls}" stroke-linecap="round" fill="none">']
         for seg in d.segments:
             ink = colour_far if seg.far else colour
@@ -492,7 +511,7 @@ def render_svg(exercise: Exercise, animate: bool = True) -> str:
 def _animate(attr: str, values: list[float], seconds: float) -> str:
     # Out to the end pose, hold it, back to the start, rest: the rhythm of a stretch.
     n = len(values)
-    there = values + [values[-1]] + values[::-1] + [values[0]]
+    there = [*values, values[-1], *values[::-1], values[0]]
     times = [0.4 * i / (n - 1) for i in range(n)]
     times += [0.55]
     times += [0.55 + 0.4 * i / (n - 1) for i in range(n)]
@@ -502,5 +521,3 @@ def _animate(attr: str, values: list[float], seconds: float) -> str:
         f'values="{";".join(_fmt(v) for v in there)}" '
         f'keyTimes="{";".join(f"{t:.3f}" for t in times)}"/>'
     )
-
-

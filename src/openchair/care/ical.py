@@ -100,4 +100,4 @@ def plan_calendar(
 def plan_ical(
     settings: PlanSettings, start: date, exercises: Sequence[Exercise], now: datetime
 ) -> bytes:
-    return plan_calendar(settings, start, exercises, now).to_ical()
+    return bytes(plan_calendar(settings, start, exercises, now).to_ical())

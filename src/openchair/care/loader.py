@@ -85,7 +85,7 @@ def _describe(err: dict[str, object]) -> str:
 
 
 def parse_exercise(text: str, source: str = "<exercise>") -> Exercise:
-    """Parse and validate an exercise's TOML text; raise :class:`ExerciseError` with every problem."""
+    """Parse and validate an exercise's TOML; raise :class:`ExerciseError` with every problem."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

@@ -17,7 +17,7 @@ Area = Literal["neck", "shoulders", "upper-back", "lower-back", "hips", "legs"]
 AREAS: tuple[Area, ...] = ("neck", "shoulders", "upper-back", "lower-back", "hips", "legs")
 
 Place = Literal["desk", "standing", "floor"]
-"""``desk``: seated on an office chair; ``standing``: beside the desk; ``floor``: on a mat at home."""
+"""``desk``: seated on an office chair; ``standing``: beside the desk; ``floor``: on a mat."""
 
 Kind = Literal["stretch", "mobility", "strength", "movement"]
 

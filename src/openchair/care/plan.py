@@ -119,7 +119,11 @@ def evening_choice(settings: PlanSettings, day: date) -> tuple[str, str]:
     """The evening program and the reason for it, from the day and the person."""
     shift = settings.shift(day)
     # Elapsed hours (UTC), so a night shift over a clock change counts as lived.
-    hours = (shift[1].astimezone(UTC) - shift[0].astimezone(UTC)).total_seconds() / 3600 if shift else 0.0
+    hours = (
+        (shift[1].astimezone(UTC) - shift[0].astimezone(UTC)).total_seconds() / 3600
+        if shift
+        else 0.0
+    )
     if "lower-back" in settings.pain_areas:
         return "lumbar", "lower-back pain is in your profile: the Lumbar program works L1 to sacrum"
     if shift and hours >= settings.long_sitting_hours:

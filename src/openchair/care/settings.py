@@ -47,7 +47,7 @@ _STRICT = ConfigDict(extra="forbid", frozen=True)
 
 
 class BreakRules(BaseModel):
-    """Break rules, after the popular break reminders (see docs/CARE.md for where each comes from)."""
+    """Break rules, after the popular break reminders (docs/CARE.md says where each comes from)."""
 
     model_config = _STRICT
     every_minutes: int = Field(
@@ -72,7 +72,7 @@ class PlanSettings(BaseModel):
 
     model_config = _STRICT
     timezone: str = "UTC"
-    work_days: list[Weekday] = Field(default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"])
+    work_days: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS[:5]))
     work_start: str = "09:00"
     work_end: str = Field("17:30", description="Earlier than work_start: a shift past midnight.")
     pain_areas: list[Area] = Field(default_factory=list)

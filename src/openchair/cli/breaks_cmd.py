@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from openchair.care import desktop
-from openchair.care.breaks import BreakRefused, BreakScheduler, OfferedBreak
+from openchair.care.breaks import BreakRefusedError, BreakScheduler, OfferedBreak
 from openchair.care.loader import ExerciseLibrary
 from openchair.care.records import RECORDS_FILE, JsonLinesBreakRepository, daily_stats
 from openchair.care.settings import SettingsError, data_dir, load_settings
@@ -47,7 +47,7 @@ def answer(scheduler: BreakScheduler, key: str, now: datetime) -> str:
         if key == "s":
             scheduler.skip(now)
             return "skipped"
-    except BreakRefused as err:
+    except BreakRefusedError as err:
         return f"not allowed: {err}"
     return f"unknown answer {key!r}: {ANSWERS}"
 
@@ -110,9 +110,11 @@ def breaks(ctx: typer.Context) -> None:
         typer.echo(f"[{datetime.now(settings.zone):%H:%M}] {title}: {body}")
         desktop.notify(title, body.splitlines()[0])
 
-    typer.echo(f"openchair breaks: working hours {settings.work_start}-{settings.work_end} "
-               f"{', '.join(settings.work_days)}; a movement break every "
-               f"{settings.breaks.every_minutes} min. Ctrl+C to stop.")
+    typer.echo(
+        f"openchair breaks: working hours {settings.work_start}-{settings.work_end} "
+        f"{', '.join(settings.work_days)}; a movement break every "
+        f"{settings.breaks.every_minutes} min. Ctrl+C to stop."
+    )
     try:
         run_helper(scheduler, lambda: datetime.now(UTC), _stdin_key, show, names, lambda: False)
     except KeyboardInterrupt:
