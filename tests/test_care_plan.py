@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 import vobject
 from dateutil.rrule import rrulestr
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from openchair.care.ical import plan_ical
 from openchair.care.loader import ExerciseLibrary
 from openchair.care.model import AREAS, CAUTION_FLAGS
 from openchair.care.plan import PROGRAM_MINUTES, plan_day
 from openchair.care.settings import PlanSettings, SettingsError, load_settings
+from openchair.cli.app import _register_commands, app
 from openchair.programs import ProgramLibrary
 
 EXERCISES = ExerciseLibrary(user_dir=Path("/nonexistent")).load_all()[0]
@@ -159,3 +163,30 @@ def test_ical_night_shift_breaks_fall_on_the_next_weekday() -> None:
     tue = [t for t in after_midnight if t.day == 27]
     assert tue and tue[0].utcoffset() == timedelta(hours=1)
     assert after_midnight[0].utcoffset() == timedelta(hours=2)  # Tue 20, summer time
+
+
+def test_cli_plan_init_json_and_ical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENCHAIR_DATA_DIR", str(tmp_path))
+    _register_commands()
+    runner = CliRunner()
+    assert runner.invoke(app, ["plan", "--init"]).exit_code == 0
+    cfg = tmp_path / "care.toml"
+    assert load_settings(cfg) == PlanSettings()  # the written defaults read back the same
+    cfg.write_text(cfg.read_text().replace('timezone = "UTC"', 'timezone = "America/New_York"'))
+    ics = tmp_path / "plan.ics"
+    r = runner.invoke(app, ["plan", "--date", "2026-03-06", "--json", "--ical", str(ics)])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.output)
+    assert data["work_day"] and data["red_flags"]
+    assert data["items"][1]["start"] == "2026-03-06T10:00:00-05:00"
+    # New York changes on 8 March: the break after it is still at 10:00, now at -04:00.
+    occ = _occurrences(ics.read_bytes(), datetime(2026, 3, 6), datetime(2026, 3, 10))
+    assert [t.isoformat() for t in occ["Movement break 1"]] == [
+        "2026-03-06T10:00:00-05:00",
+        "2026-03-09T10:00:00-04:00",
+    ]
+    r = runner.invoke(app, ["plan", "--date", "tomorrow"])
+    assert r.exit_code == 2 and "is not a date" in r.output
+    cfg.write_text("work_start = '25:00'\n")
+    r = runner.invoke(app, ["plan"])
+    assert r.exit_code == 2 and "care.toml:1: work_start:" in r.output

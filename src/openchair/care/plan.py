@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
+from openchair.care.advice import GENERAL_CAUTIONS, RED_FLAGS, RED_FLAGS_ACTION, SEE_A_CLINICIAN
 from openchair.care.model import Exercise
 from openchair.care.settings import PlanSettings
 
@@ -72,6 +73,10 @@ class DayPlan:
             "work_day": self.work_day,
             "items": [i.to_dict() for i in self.items],
             "notes": self.notes,
+            "cautions": list(GENERAL_CAUTIONS),
+            "red_flags": list(RED_FLAGS),
+            "red_flags_action": RED_FLAGS_ACTION,
+            "see_a_clinician": SEE_A_CLINICIAN,
         }
 
 

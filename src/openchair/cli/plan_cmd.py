@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from openchair.care.advice import RED_FLAGS, RED_FLAGS_ACTION, SEE_A_CLINICIAN
 from openchair.care.ical import plan_ical
 from openchair.care.loader import ExerciseLibrary
 from openchair.care.plan import plan_day
@@ -89,6 +90,7 @@ def plan(
     c.print(table)
     for note in p.notes:
         c.print(note)
+    c.print(f"[bold]Red flags[/]: {'; '.join(RED_FLAGS)}. {RED_FLAGS_ACTION} {SEE_A_CLINICIAN}")
     if not path.exists():
         c.print(f"(default settings: `openchair plan --init` writes {path} to edit)")
     if ical is not None:
