@@ -11,6 +11,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from openchair.care.breaks import ANSWER_MINUTES, BreakRefusedError, BreakScheduler
@@ -44,6 +47,7 @@ def simulate(
     policy: Policy = obedient,
     idle: Callable[[datetime], float] | None = None,
     quiet: Callable[[datetime], bool] | None = None,
+    step: timedelta = STEP,
 ) -> tuple[MemoryBreakRepository, list[tuple[datetime, str]]]:
     """Run the scheduler on a simulated clock; returns the records and every offer (time, kind)."""
     repo = MemoryBreakRepository()
@@ -62,7 +66,7 @@ def simulate(
         if b is not None:
             offers.append((clock[0], b.kind))
         policy(s, clock[0])
-        clock[0] += STEP
+        clock[0] += step
     return repo, offers
 
 
@@ -91,9 +95,9 @@ def test_week_across_summer_time_offers_breaks_only_in_working_hours() -> None:
     assert micros and all(t.minute in (20, 40) for t in micros)
     stats = daily_stats(repo.all())
     assert [s.day for s in stats] == days
-    for st in stats:
-        assert st.longest_sitting_minutes <= 60.5
-        assert st.skipped == 0 and not st.unhealthy
+    for day_stats in stats:
+        assert day_stats.longest_sitting_minutes <= 60.5
+        assert day_stats.skipped == 0 and not day_stats.unhealthy
 
 
 def test_postpone_and_skip_limits_hold_over_a_week() -> None:
@@ -264,3 +268,65 @@ def test_cli_stats_and_the_helper_loop(tmp_path: Path, monkeypatch: pytest.Monke
     r = runner.invoke(app, ["breaks", "stats", "--json"])
     assert r.exit_code == 0, r.output
     assert '"postponed": 2' in r.output and '"skipped": 1' in r.output
+
+
+@hsettings(max_examples=12, deadline=None)
+@given(
+    answers=st.lists(st.sampled_from("dpzs-"), min_size=1, max_size=40),
+    postpone_limit=st.integers(0, 3),
+    skip_limit=st.integers(0, 4),
+    strict=st.booleans(),
+)
+def test_any_answers_keep_the_limits(
+    answers: list[str], postpone_limit: int, skip_limit: int, strict: bool
+) -> None:
+    """Whatever the person answers, limits and working hours hold (two work days)."""
+    s = PlanSettings.model_validate(
+        {
+            "timezone": "America/New_York",
+            "work_start": "08:00",
+            "work_end": "12:00",
+            "breaks": {
+                "postpone_limit": postpone_limit,
+                "skip_limit_per_day": skip_limit,
+                "strict": strict,
+                "every_minutes": 30,
+            },
+        }
+    )
+    turn = [0]
+
+    def policy(sch: BreakScheduler, now: datetime) -> None:
+        if sch.pending is None:
+            return
+        key = answers[turn[0] % len(answers)]
+        turn[0] += 1
+        try:
+            if key == "d":
+                sch.finish(now)
+            elif key == "p":
+                sch.finish(now, fully=False)
+            elif key == "z":
+                sch.postpone(now)
+            elif key == "s":
+                sch.skip(now)
+        except BreakRefusedError:
+            pass
+
+    start = datetime(2026, 3, 6, 6, 0, tzinfo=ZoneInfo("America/New_York"))  # Fri, then Mon
+    repo, offers = simulate(s, start, 3.2, policy, step=timedelta(minutes=1))
+    ny = ZoneInfo("America/New_York")
+    for t, _ in offers:
+        lt = t.astimezone(ny)
+        assert lt.weekday() < 5 and 8 <= lt.hour < 12
+    for day, rs in itertools.groupby(repo.all(), key=lambda r: r.day):
+        rs_list = list(rs)
+        skips = sum(r.outcome == "skipped" for r in rs_list)
+        assert skips <= (0 if strict else skip_limit)
+        run = 0
+        for r in rs_list:
+            if r.outcome == "postponed" and r.kind == "long":
+                run += 1
+                assert run <= (0 if strict else postpone_limit), day
+            elif r.kind == "long" and r.outcome in ("skipped", "done", "partly", "natural"):
+                run = 0

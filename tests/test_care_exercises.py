@@ -101,3 +101,12 @@ def test_cli_show_writes_svg_and_schema_is_json(tmp_path: Path) -> None:
     assert "picture" in json.loads(r.output)["properties"]
     r = runner.invoke(app, ["exercises", "show", "no-such"])
     assert r.exit_code == 2 and "no exercise 'no-such'" in r.output
+
+
+def test_views_are_json_ready_with_the_picture() -> None:
+    from openchair.care.views import exercise_view
+
+    card = exercise_view(LIB.get("seated-hamstring-stretch"))
+    assert card["dose"] == "hold 15 s, 2× each side"
+    assert str(card["svg"]).startswith("<svg") and card["general_cautions"]
+    json.dumps(card)  # nothing that JSON cannot carry

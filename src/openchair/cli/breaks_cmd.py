@@ -80,12 +80,24 @@ def run_helper(
             show("openchair", answer(scheduler, key.strip().lower()[:1], now()))
 
 
-def _stdin_key(timeout_s: float) -> str | None:
-    ready, _, _ = select.select([sys.stdin], [], [], timeout_s)
-    if not ready:
-        return None
-    line = sys.stdin.readline()
-    return line if line else None
+class _StdinKeys:
+    """Typed answers from the terminal; once input is closed, it only waits."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def __call__(self, timeout_s: float) -> str | None:
+        if self.closed:
+            time.sleep(timeout_s)
+            return None
+        ready, _, _ = select.select([sys.stdin], [], [], timeout_s)
+        if not ready:
+            return None
+        line = sys.stdin.readline()
+        if not line:  # end of input: keep reminding, stop reading
+            self.closed = True
+            return None
+        return line
 
 
 @breaks_app.callback()
@@ -111,15 +123,13 @@ def breaks(ctx: typer.Context) -> None:
         desktop.notify(title, body.splitlines()[0])
 
     typer.echo(
-        f"openchair breaks: working hours {settings.work_start}-{settings.work_end} "
-        f"{', '.join(settings.work_days)}; a movement break every "
-        f"{settings.breaks.every_minutes} min. Ctrl+C to stop."
+        f"openchair breaks: {','.join(settings.work_days)} {settings.work_start}-"
+        f"{settings.work_end}, a break every {settings.breaks.every_minutes} min (Ctrl+C stops)"
     )
     try:
-        run_helper(scheduler, lambda: datetime.now(UTC), _stdin_key, show, names, lambda: False)
+        run_helper(scheduler, lambda: datetime.now(UTC), _StdinKeys(), show, names, lambda: False)
     except KeyboardInterrupt:
         typer.echo("stopped")
-    time.sleep(0)
 
 
 @breaks_app.command("stats")

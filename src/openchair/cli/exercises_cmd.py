@@ -14,18 +14,13 @@ from rich.table import Table
 from openchair.care.figure import render_svg
 from openchair.care.loader import ExerciseError, ExerciseLibrary, load_exercise, read_exercise_file
 from openchair.care.model import Exercise
+from openchair.care.views import dose_text
 
 exercises_app = typer.Typer(
     help="Exercises for breaks and stretching: built-in ones and your own "
     "(in $OPENCHAIR_EXERCISES_DIR, default ~/.config/openchair/exercises).",
     no_args_is_help=True,
 )
-
-
-def _dose(e: Exercise) -> str:
-    hold = f"hold {e.hold_seconds:g} s, " if e.hold_seconds else ""
-    side = {"each": " each side", "alternate": " alternating", "both": ""}[e.sides]
-    return f"{hold}{e.repetitions}×{side}"
 
 
 @exercises_app.command("list")
@@ -37,10 +32,11 @@ def list_exercises(as_json: Annotated[bool, typer.Option("--json")] = False) -> 
         typer.echo(json.dumps([e.model_dump(exclude={"picture"}) for e in good], indent=2))
     else:
         table = Table(title="Exercises")
-        for col in ("id", "areas", "where", "dose"):
+        table.add_column("id", no_wrap=True)
+        for col in ("areas", "where", "dose"):
             table.add_column(col)
         for e in good:
-            table.add_row(e.label(), ", ".join(e.areas), ", ".join(e.where), _dose(e))
+            table.add_row(e.label(), ", ".join(e.areas), ", ".join(e.where), dose_text(e))
         Console().print(table)
     for m in problems:
         typer.echo(f"skipped: {m}", err=True)
@@ -73,7 +69,7 @@ def show_exercise(
     c.print(e.summary)
     for i, step in enumerate(e.steps, start=1):
         c.print(f"  {i}. {step}")
-    c.print(f"[bold]dose:[/] {_dose(e)}")
+    c.print(f"[bold]dose:[/] {dose_text(e)}")
     c.print("[bold]take care:[/]")
     for caution in e.cautions:
         c.print(f"  - {caution}")
