@@ -167,12 +167,14 @@ def test_ical_night_shift_breaks_fall_on_the_next_weekday() -> None:
 
 def test_cli_plan_init_json_and_ical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENCHAIR_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TZ", "America/New_York")
     _register_commands()
     runner = CliRunner()
     assert runner.invoke(app, ["plan", "--init"]).exit_code == 0
     cfg = tmp_path / "care.toml"
-    assert load_settings(cfg) == PlanSettings()  # the written defaults read back the same
-    cfg.write_text(cfg.read_text().replace('timezone = "UTC"', 'timezone = "America/New_York"'))
+    # The written defaults read back the same, in this computer's time zone.
+    assert load_settings(cfg) == PlanSettings(timezone="America/New_York")
+    assert runner.invoke(app, ["plan", "--init"]).exit_code == 2  # never overwrites
     ics = tmp_path / "plan.ics"
     r = runner.invoke(app, ["plan", "--date", "2026-03-06", "--json", "--ical", str(ics)])
     assert r.exit_code == 0, r.output

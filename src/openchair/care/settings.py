@@ -36,6 +36,25 @@ def data_dir() -> Path:
     return base / "openchair"
 
 
+def local_zone_name() -> str:
+    """This computer's IANA time zone ($TZ, else /etc/localtime's target), else UTC."""
+    candidates = [os.environ.get("TZ", "").lstrip(":")]
+    link = Path("/etc/localtime")
+    if link.is_symlink():
+        target = str(link.resolve())
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    for name in candidates:
+        if not name:
+            continue
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+        return name
+    return "UTC"
+
+
 def clock_time(text: str) -> time:
     m = _CLOCK.match(text)
     if not m:

@@ -19,6 +19,7 @@ from openchair.care.settings import (
     PlanSettings,
     SettingsError,
     load_settings,
+    local_zone_name,
     settings_path,
     settings_toml,
 )
@@ -53,8 +54,9 @@ def plan(
             typer.echo(f"{path} exists; edit it or remove it first", err=True)
             raise typer.Exit(2)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(settings_toml(PlanSettings()), encoding="utf-8")
-        typer.echo(f"wrote {path}")
+        start = PlanSettings(timezone=local_zone_name())
+        path.write_text(settings_toml(start), encoding="utf-8")
+        typer.echo(f"wrote {path} (time zone {start.timezone}); edit it to suit your day")
         return
     settings = _settings_or_exit()
     try:
