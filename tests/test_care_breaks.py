@@ -330,3 +330,14 @@ def test_any_answers_keep_the_limits(
                 assert run <= (0 if strict else postpone_limit), day
             elif r.kind == "long" and r.outcome in ("skipped", "done", "partly", "natural"):
                 run = 0
+
+
+def test_helper_refuses_a_data_folder_it_cannot_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("OPENCHAIR_DATA_DIR", str(blocker / "sub"))
+    _register_commands()
+    r = CliRunner().invoke(app, ["breaks"])
+    assert r.exit_code == 2 and "cannot record breaks there" in r.output

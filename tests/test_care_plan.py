@@ -105,12 +105,15 @@ def test_program_lengths_match_the_program_files() -> None:
 
 def test_settings_file_errors_name_line_and_field(tmp_path: Path) -> None:
     f = tmp_path / "care.toml"
-    f.write_text('timezone = "Mars/Olympus"\n\n[breaks]\nevery_minutes = 10\n')
+    f.write_text(
+        'timezone = "Mars/Olympus"\nwork_start = "09:00"\nwork_end = "09:00"\n'
+        "\n[breaks]\nevery_minutes = 10\n"
+    )
     try:
         load_settings(f)
     except SettingsError as err:
         assert any(m.startswith(f"{f}:1: timezone:") for m in err.messages)
-        assert f"{f}:4: breaks.every_minutes: 10 is below 20" in err.messages
+        assert f"{f}:6: breaks.every_minutes: 10 is below 20" in err.messages
     else:
         raise AssertionError("bad settings were accepted")
 

@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from openchair.care.model import Area, CautionFlag
 
@@ -131,6 +138,12 @@ class PlanSettings(BaseModel):
             raise ValueError("names an entry twice")
         return v
 
+    @model_validator(mode="after")
+    def _work_has_length(self) -> PlanSettings:
+        if self.work_start == self.work_end:
+            raise ValueError("work_start and work_end are the same time")
+        return self
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
@@ -181,7 +194,9 @@ def parse_settings(text: str, source: str) -> PlanSettings:
         raise SettingsError(
             [
                 f"{source}:{_line_of(text, tuple(e['loc']))}: "
-                f"{'.'.join(str(p) for p in e['loc'])}: {_describe(dict(e))}"
+                + "".join(f"{p}." for p in e["loc"]).removesuffix(".")
+                + (": " if e["loc"] else "")
+                + _describe(dict(e))
                 for e in err.errors()
             ]
         ) from None

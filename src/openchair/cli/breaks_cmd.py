@@ -113,8 +113,15 @@ def breaks(ctx: typer.Context) -> None:
             typer.echo(m, err=True)
         raise typer.Exit(2) from None
     exercises, _ = ExerciseLibrary().load_all()
+    repo = _repo()
+    try:  # find out now, not at the first break, if the records cannot be kept
+        repo.path.parent.mkdir(parents=True, exist_ok=True)
+        repo.path.touch()
+    except OSError as err:
+        typer.echo(f"{repo.path}: cannot record breaks there: {err.strerror or err}", err=True)
+        raise typer.Exit(2) from None
     scheduler = BreakScheduler(
-        settings, _repo(), exercises, desktop.idle_seconds, desktop.do_not_disturb
+        settings, repo, exercises, desktop.idle_seconds, desktop.do_not_disturb
     )
     names = {e.label(): e.name for e in exercises}
 
