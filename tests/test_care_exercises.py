@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -44,6 +45,11 @@ def test_picture_is_valid_svg_inside_its_viewbox_and_moves(exercise: Exercise) -
             values = [float(v) for v in el.attrib["values"].split(";")]
             limit = w if el.attrib["attributeName"].startswith(("x", "cx")) else h
             assert all(0 <= v <= limit for v in values)
+            # SMIL: one key time per value, from 0 to 1, never going back; loops seamlessly.
+            times = [float(t) for t in el.attrib["keyTimes"].split(";")]
+            assert len(times) == len(values) and times[0] == 0 and times[-1] == 1
+            assert all(a <= b for a, b in itertools.pairwise(times))
+            assert values[0] == values[-1]
     d = drawing(exercise)
     moved = max(
         abs(d.start[k][0] - d.end[k][0]) + abs(d.start[k][1] - d.end[k][1]) for k in d.start
