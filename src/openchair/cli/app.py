@@ -26,6 +26,9 @@ def _register_commands() -> None:
     _registered.append(True)
     from openchair.cli import (
         body_cmd,
+        breaks_cmd,
+        exercises_cmd,
+        plan_cmd,
         programs_cmd,
         run_cmd,
         scan_cmd,
@@ -41,6 +44,9 @@ def _register_commands() -> None:
     programs_cmd.register(app)
     verify_cmd.register(app)
     serve_cmd.register(app)
+    exercises_cmd.register(app)
+    plan_cmd.register(app)
+    breaks_cmd.register(app)
 
 
 def main() -> None:

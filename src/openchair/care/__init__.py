@@ -1,0 +1,1 @@
+"""The back-care companion: exercises with pictures, the daily plan, movement breaks."""
