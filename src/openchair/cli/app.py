@@ -26,6 +26,7 @@ def _register_commands() -> None:
     _registered.append(True)
     from openchair.cli import (
         body_cmd,
+        posture_cmd,
         programs_cmd,
         run_cmd,
         scan_cmd,
@@ -39,6 +40,7 @@ def _register_commands() -> None:
     selftest_cmd.register(app)
     programs_cmd.register(app)
     verify_cmd.register(app)
+    posture_cmd.register(app)
 
 
 def main() -> None:

@@ -98,19 +98,19 @@ def calibrate(
             f"(at least {cfg.calib_min_frames} needed): check the light and the camera's aim"
         )
     rows = np.array([list(asdict(m).values()) for m in measured], dtype=np.float64)
-    sd = rows.std(axis=0)
+    med = np.median(rows, axis=0)
     if isinstance(measured[0], FrontalMetrics):
-        med = np.median(rows, axis=0)
-        face_rel_sd = sd[4] / med[4]
-        if max(sd[0], sd[1], sd[2]) > cfg.calib_max_sd_sw or sd[3] > cfg.calib_max_sd_deg:
+        unit = med[5]  # the median shoulder width
+        wander = max(rows[:, 0].std(), rows[:, 2].std()) / unit
+        if wander > cfg.calib_max_sd_sw or rows[:, 3].std() > cfg.calib_max_sd_deg:
             raise CalibrationError("you moved too much: sit upright and still, then try again")
-        if face_rel_sd > cfg.calib_max_sd_face:
+        if rows[:, 4].std() / med[4] > cfg.calib_max_sd_face:
             raise CalibrationError("you moved towards or away from the screen: keep still")
         baseline: Metrics = FrontalMetrics(*(float(v) for v in med))
     else:
-        if sd.max() > cfg.calib_max_sd_deg:
+        if rows.std(axis=0).max() > cfg.calib_max_sd_deg:
             raise CalibrationError("you moved too much: sit upright and still, then try again")
-        baseline = SideMetrics(*(float(v) for v in np.median(rows, axis=0)))
+        baseline = SideMetrics(*(float(v) for v in med))
     return Calibration(
         mode=mode,
         baseline=baseline,

@@ -44,7 +44,7 @@ class PostureConfig:
     calib_min_frames: int = 10
     calib_min_person_share: float = 0.8
     calib_max_sd_sw: float = 0.04
-    """Calibration is rejected when the nose or shoulders wander more than this (shoulder widths)."""
+    """Calibration is refused when nose or shoulders wander more than this (shoulder widths)."""
     calib_max_sd_deg: float = 3.0
     calib_max_sd_face: float = 0.05
     """Relative spread of face size allowed during calibration (moving to and from the screen)."""

@@ -1,16 +1,18 @@
 """Posture measures a webcam can honestly give, from one frame's landmarks.
 
-Frontal view (a laptop camera in front of the person), every length divided by the shoulder width
-so that the numbers do not depend on how far the person sits:
+Frontal view (a laptop camera in front of the person). Distances are kept in pixels and compared
+with the calibrated posture in *calibrated shoulder widths at the current distance*: the scale is
+the eye distance over the calibrated eye distance, since the eyes are the steadiest landmarks and
+the shoulder points move with the outline of the neck and clothes.
 
-- ``nose_height``: nose above the shoulder line. It shrinks when the head drops or juts forward
+- ``nose_above_px``: nose above the shoulder line. It shrinks when the head drops or juts forward
   (the head goes down and towards the camera) and also when the shoulders are raised.
-- ``ear_height``: the ears' midpoint above the shoulder line, the same idea with less head pitch.
-- ``shoulder_y``: the shoulder line's height in the frame, in shoulder widths from the top; it
-  separates a shrug (shoulders go up, head stays) from a dropped head (head comes down).
+- ``shoulder_yc_px``: the shoulder line's height against the frame's centre; coming closer to the
+  camera scales it with the face, a shrug moves it without changing the face, so after the scale
+  correction it separates a shrug from a dropped head.
 - ``shoulder_roll_deg``: tilt of the shoulder line; a sideways lean tilts it.
-- ``face_size``: distance between the eyes as a fraction of the frame width; it grows as the
-  person comes closer to the screen (a pinhole camera: size is inversely proportional to distance).
+- ``eye_px``: distance between the eyes; it grows as the person comes closer to the screen (a
+  pinhole camera: size is inversely proportional to distance).
 
 Side view (camera beside the person): ``neck_incl_deg`` (shoulder to ear against the vertical) and
 ``torso_incl_deg`` (hip to shoulder against the vertical), on the side facing the camera.
@@ -40,12 +42,17 @@ class ViewMode(StrEnum):
 
 @dataclass(frozen=True)
 class FrontalMetrics:
-    nose_height: float
-    ear_height: float
-    shoulder_y: float
+    nose_above_px: float
+    ear_above_px: float
+    shoulder_yc_px: float
     shoulder_roll_deg: float
-    face_size: float
+    eye_px: float
     shoulder_width_px: float
+
+    @property
+    def nose_height(self) -> float:
+        """Nose above the shoulder line in this frame's shoulder widths (for display)."""
+        return self.nose_above_px / self.shoulder_width_px
 
 
 @dataclass(frozen=True)
@@ -62,7 +69,7 @@ def _visible(frame: PoseFrame, *idx: int) -> bool:
 
 
 def frontal_metrics(frame: PoseFrame) -> FrontalMetrics | None:
-    """The frontal measures, or ``None`` if nobody is in view or the head or shoulders are hidden."""
+    """The frontal measures, or ``None`` if nobody is in view or head or shoulders are hidden."""
     if frame.landmarks is None:
         return None
     need = (Lm.NOSE, Lm.LEFT_EYE, Lm.RIGHT_EYE, Lm.LEFT_SHOULDER, Lm.RIGHT_SHOULDER)
@@ -85,12 +92,14 @@ def frontal_metrics(frame: PoseFrame) -> FrontalMetrics | None:
         d = -d
     roll = math.degrees(math.atan2(float(d[1]), float(d[0])))
     eyes = float(np.hypot(*(frame.point_px(Lm.LEFT_EYE) - frame.point_px(Lm.RIGHT_EYE))))
+    if eyes < 1.0:
+        return None
     return FrontalMetrics(
-        nose_height=float(mid[1] - nose[1]) / width,
-        ear_height=float(mid[1] - ears[1]) / width,
-        shoulder_y=float(mid[1]) / width,
+        nose_above_px=float(mid[1] - nose[1]),
+        ear_above_px=float(mid[1] - ears[1]),
+        shoulder_yc_px=float(mid[1]) - frame.height_px / 2,
         shoulder_roll_deg=roll,
-        face_size=eyes / frame.width_px,
+        eye_px=eyes,
         shoulder_width_px=width,
     )
 
@@ -150,18 +159,15 @@ class Deviation:
 def deviation(metrics: Metrics, baseline: Metrics) -> Deviation:
     """Compare a frame's measures with the calibrated baseline of the same view."""
     if isinstance(metrics, FrontalMetrics) and isinstance(baseline, FrontalMetrics):
-        # The shoulder line's rise in pixels, in the baseline's shoulder widths: a shrug moves
-        # the line up while the shoulder width stays, so this is the frame's own scale.
-        raised = (
-            baseline.shoulder_y * baseline.shoulder_width_px
-            - metrics.shoulder_y * metrics.shoulder_width_px
-        ) / baseline.shoulder_width_px
-        drop = baseline.nose_height - metrics.nose_height
+        k = metrics.eye_px / baseline.eye_px  # > 1: closer to the camera than calibrated
+        unit = baseline.shoulder_width_px
+        raised = (baseline.shoulder_yc_px - metrics.shoulder_yc_px / k) / unit
+        drop = (baseline.nose_above_px - metrics.nose_above_px / k) / unit
         return Deviation(
             head_drop=drop - max(raised, 0.0),
             shoulders_raised=raised,
             lean_deg=abs(metrics.shoulder_roll_deg - baseline.shoulder_roll_deg),
-            closer=metrics.face_size / baseline.face_size - 1.0,
+            closer=k - 1.0,
         )
     if isinstance(metrics, SideMetrics) and isinstance(baseline, SideMetrics):
         return Deviation(

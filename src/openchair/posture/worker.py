@@ -35,13 +35,11 @@ def run_worker(
     """Stream landmark lines to ``out``; returns the process exit status."""
     try:
         with PoseEstimator() as model:
-            n = 0
-            for t, rgb in read_frames(spec, clock, fps, t0):
+            for n, (t, rgb) in enumerate(read_frames(spec, clock, fps, t0), start=1):
                 line = model.estimate(rgb, t).to_json()
                 del rgb  # the pixels end here
                 out.write(line + "\n")
                 out.flush()
-                n += 1
                 if max_frames is not None and n >= max_frames:
                     break
     except SourceError as err:
