@@ -100,8 +100,10 @@ def calibrate(
     rows = np.array([list(asdict(m).values()) for m in measured], dtype=np.float64)
     med = np.median(rows, axis=0)
     if isinstance(measured[0], FrontalMetrics):
-        unit = med[5]  # the median shoulder width
-        wander = max(rows[:, 0].std(), rows[:, 2].std()) / unit
+        # Wander in shoulder widths, with each frame's scale taken out (eye distance), so that
+        # leaning in and out shows as a change of distance, not as a moving head.
+        unit = med[5] / med[4]  # the median shoulder width in eye distances
+        wander = max((rows[:, 0] / rows[:, 4]).std(), (rows[:, 2] / rows[:, 4]).std()) / unit
         if wander > cfg.calib_max_sd_sw or rows[:, 3].std() > cfg.calib_max_sd_deg:
             raise CalibrationError("you moved too much: sit upright and still, then try again")
         if rows[:, 4].std() / med[4] > cfg.calib_max_sd_face:

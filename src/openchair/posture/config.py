@@ -26,8 +26,10 @@ class PostureConfig:
     release: float = 0.6
     """Hysteresis: a check that is on turns off only below ``release`` x its threshold."""
 
-    smoothing_s: float = 0.7
-    """Time constant of the exponential smoothing (about 7 frames at 10 frames/s)."""
+    smoothing_s: float = 1.0
+    """Time constant of the exponential smoothing (about the mean of 10 frames at 10/s)."""
+    scale_smoothing_s: float = 3.0
+    """Time constant for the distance (eye spacing) that scales the frontal measures."""
     nudge_after_s: float = 60.0
     """Sustained slouching before the first nudge."""
     nudge_repeat_s: float = 600.0

@@ -156,10 +156,15 @@ class Deviation:
         return cls(*(float(v) for v in a))
 
 
-def deviation(metrics: Metrics, baseline: Metrics) -> Deviation:
-    """Compare a frame's measures with the calibrated baseline of the same view."""
+def deviation(metrics: Metrics, baseline: Metrics, eye_px: float | None = None) -> Deviation:
+    """Compare a frame's measures with the calibrated baseline of the same view.
+
+    ``eye_px`` is the eye distance to take the scale from, if not this frame's own: the monitor
+    passes a slowly smoothed one, since distance changes slowly and the eyes' jitter of a few
+    pixels would otherwise shake every measure.
+    """
     if isinstance(metrics, FrontalMetrics) and isinstance(baseline, FrontalMetrics):
-        k = metrics.eye_px / baseline.eye_px  # > 1: closer to the camera than calibrated
+        k = (eye_px or metrics.eye_px) / baseline.eye_px  # > 1: closer than calibrated
         unit = baseline.shoulder_width_px
         raised = (baseline.shoulder_yc_px - metrics.shoulder_yc_px / k) / unit
         drop = (baseline.nose_above_px - metrics.nose_above_px / k) / unit

@@ -24,7 +24,7 @@ from openchair.posture.events import (
     SlouchReason,
 )
 from openchair.posture.landmarks import PoseFrame
-from openchair.posture.metrics import Deviation, Metrics, deviation, measure
+from openchair.posture.metrics import Deviation, FrontalMetrics, Metrics, deviation, measure
 
 _CHECKS: tuple[tuple[str, str, SlouchReason], ...] = (
     ("head_drop", "head_drop_sw", SlouchReason.HEAD_FORWARD),
@@ -80,6 +80,7 @@ class PostureMonitor:
         self._pending_s = 0.0
         self._pending_day: str | None = None
         self._smooth_t = 0.0
+        self._eye_px: float | None = None
         self.state = PostureState(0.0, False, None, None, (), 0.0)
 
     # -- the day's tally ------------------------------------------------------------------------
@@ -188,9 +189,13 @@ class PostureMonitor:
                 self._resolve_pending("sitting")
                 events = self._become_present()
         else:
-            if not self._present and self._seen_since is not None:
+            # A sighting survives single missed detections; a real gap ends it.
+            lost = self._last_seen is None or now - self._last_seen >= cfg.back_after_s / 2
+            if not self._present and self._seen_since is not None and lost:
                 self._resolve_pending("away")  # a glimpse too short to count as back
-            self._seen_since = None
+                self._seen_since = None
+            elif self._present:
+                self._seen_since = None
             if (
                 self._present
                 and self._last_seen is not None
@@ -231,13 +236,18 @@ class PostureMonitor:
 
     def _posture(self, metrics: Metrics, now: float) -> list[PostureEvent]:
         cfg = self.config
-        dev = deviation(metrics, self.calibration.baseline).as_array()
-        if self._smoothed is None:
+        eye_px = metrics.eye_px if isinstance(metrics, FrontalMetrics) else None
+        if self._smoothed is None or eye_px is None or self._eye_px is None:
+            self._eye_px = eye_px
+            dev = deviation(metrics, self.calibration.baseline, self._eye_px).as_array()
             self._smoothed = dev
         else:
             dt = max(now - self._smooth_t, 0.0)
-            a = 1.0 - math.exp(-dt / cfg.smoothing_s) if cfg.smoothing_s > 0 else 1.0
-            self._smoothed = self._smoothed + a * (dev - self._smoothed)
+            self._eye_px += _ema_gain(dt, cfg.scale_smoothing_s) * (eye_px - self._eye_px)
+            dev = deviation(metrics, self.calibration.baseline, self._eye_px).as_array()
+            self._smoothed = self._smoothed + _ema_gain(dt, cfg.smoothing_s) * (
+                dev - self._smoothed
+            )
         self._smooth_t = now
         smooth = Deviation.from_array(self._smoothed)
         for name, limit_name, _ in _CHECKS:
@@ -267,7 +277,13 @@ class PostureMonitor:
 
     def _reset_slouch(self) -> None:
         self._smoothed = None
+        self._eye_px = None
         self._slouched = False
         self._slouch_since = None
         for k in self._on:
             self._on[k] = False
+
+
+def _ema_gain(dt: float, tau: float) -> float:
+    """Weight of a new sample after ``dt`` seconds for an exponential mean of time constant tau."""
+    return 1.0 - math.exp(-dt / tau) if tau > 0 else 1.0
