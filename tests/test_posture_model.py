@@ -240,3 +240,12 @@ def test_cli_refuses_calibration_with_nobody_in_view(
     assert "nobody in view" in json.loads(res.output)["error"]
     res = CliRunner().invoke(app, ["posture", "watch", "--video", str(video)])
     assert res.exit_code == 1 and "openchair posture calibrate" in res.output
+
+
+def test_installed_model_is_the_published_one() -> None:
+    from openchair.posture.provenance import WHEEL_SHA256, check_installed
+
+    checks = check_installed()
+    assert checks and all(c.matches_published and c.matches_record for c in checks), checks
+    pins = (Path(__file__).parents[1] / "requirements" / "posture.txt").read_text()
+    assert f"mediapipe==0.10.21 \\\n    --hash=sha256:{WHEEL_SHA256}" in pins
