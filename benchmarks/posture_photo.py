@@ -50,7 +50,8 @@ def main() -> None:
     sw = base.shoulder_width_px
     print(f"photo {w}x{h}, shoulder width {sw:.0f} px, eye distance {base.eye_px:.0f} px")
     print(
-        f"{'imitation':<28}{'applied':>10}{'head lower':>12}{'sh. up':>8}{'lean':>7}{'closer':>8}"
+        f"{'imitation':<24}{'applied':>10}{'head lower':>12}{'sh. up':>8}{'lean':>7}"
+        f"{'closer':>8}{'sw px':>7}"
     )
     cases = [(f"head lowered {px} px", f"{px / sw:.3f} sw", head_lowered(photo, px)) for px in
              (20, 40, 60, 80)]  # fmt: skip
@@ -65,12 +66,12 @@ def main() -> None:
     for name, applied, img in cases:
         m = measure(img)
         if m is None:
-            print(f"{name:<28}{applied:>10}   (head or shoulders not found)")
+            print(f"{name:<24}{applied:>10}   (head or shoulders not found)")
             continue
         d = deviation(m, base)
         print(
-            f"{name:<28}{applied:>10}{d.head_drop:>+12.3f}{d.shoulders_raised:>+8.3f}"
-            f"{d.lean_deg:>6.1f}°{d.closer:>+8.0%}"
+            f"{name:<24}{applied:>10}{d.head_drop:>+12.3f}{d.shoulders_raised:>+8.3f}"
+            f"{d.lean_deg:>6.1f}°{d.closer:>+8.0%}{m.shoulder_width_px:>7.0f}"
         )
 
 
