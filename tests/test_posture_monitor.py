@@ -7,6 +7,7 @@ webcam pose model gives. Time comes only from the frames, so every run is the sa
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import math
@@ -16,6 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
 
 from openchair.posture import (
     Calibration,
@@ -38,6 +42,7 @@ from openchair.posture.calibration import (
 from openchair.posture.client import WorkerError, parse_worker_line
 from openchair.posture.landmarks import N_LANDMARKS, LandmarkFormatError, Lm
 from openchair.posture.metrics import deviation, frontal_metrics, side_metrics
+from openchair.posture.preview import braille_skeleton, render_view
 
 W, H = 640, 480
 SW = 280.0  # shoulder width in pixels of the recorded person
@@ -456,3 +461,58 @@ def test_settings_are_checked() -> None:
         PostureConfig().with_overrides(nudge_after=30)
     with pytest.raises(ValueError, match="positive"):
         PostureConfig().with_overrides(nudge_after_s=-1)
+
+
+# -- invariants and the view ---------------------------------------------------------------------
+
+_KINDS = {
+    "upright": lambda t: person(t),
+    "slouched": lambda t: person(t, drop=0.2),
+    "nobody": nobody,
+}
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(sorted(_KINDS)),
+            st.floats(min_value=0.3, max_value=120.0),
+            st.floats(min_value=0.0, max_value=30.0),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_every_second_is_accounted_once(segments: list[tuple[str, float, float]]) -> None:
+    """Sitting, away and unobserved time add up to the session's length, less at most the few
+    seconds still undecided at its end; slouched time is part of sitting time."""
+    frames: list[PoseFrame] = []
+    t = T0
+    for kind, duration, gap in segments:
+        frames += session([(duration, _KINDS[kind])], t0=t)
+        t += duration + gap
+    mon, events = run(frames)
+    total = frames[-1].t_s - frames[0].t_s
+    days = mon.summaries()
+    counted = sum(d.sitting_s + d.away_s + d.unobserved_s for d in days)
+    cfg = PostureConfig()
+    assert total - max(cfg.away_after_s, cfg.back_after_s) - 1e-6 <= counted <= total + 1e-6
+    assert all(d.slouched_s <= d.sitting_s + 1e-9 for d in days)
+    # away and back alternate, starting with away
+    presence = [k for k in kinds(events) if k != "nudge"]
+    assert presence == ["away", "back"] * (len(presence) // 2) + ["away"] * (len(presence) % 2)
+
+
+def test_preview_draws_the_skeleton_not_the_image() -> None:
+    lines = braille_skeleton(person(T0))
+    assert len(lines) == 13 and all(len(x) == 34 for x in lines)
+    assert all(0x2800 <= ord(c) <= 0x28FF for x in lines for c in x)  # braille dots only
+    assert sum(c != "\u2800" for x in lines for c in x) > 20  # something is drawn
+    assert all(c == "\u2800" for x in braille_skeleton(nobody(T0)) for c in x)
+    mon, _ = run(session([(70, lambda t: person(t, drop=0.2))]))
+    console = Console(width=80, record=True, file=io.StringIO())
+    console.print(render_view(person(T0), mon.state, [], "posture", T0))
+    text = console.export_text()
+    assert "head forward" in text and "slouched" in text
+    assert max(len(x) for x in text.splitlines()) <= 80

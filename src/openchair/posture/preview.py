@@ -73,7 +73,7 @@ def _metrics_table(state: PostureState) -> Table:
     t.add_column(style="bold")
     t.add_column(justify="right")
     if not state.present:
-        t.add_row("person", "[yellow]away[/]")
+        t.add_row("person", "[yellow]not in view[/]")
         return t
     t.add_row("person", "[green]in view[/]")
     m, d = state.metrics, state.smoothed
