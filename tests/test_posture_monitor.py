@@ -406,6 +406,17 @@ def test_days_are_split_and_a_stalled_worker_is_unobserved() -> None:
     assert summary["unobserved_min"] == pytest.approx(1.0, abs=0.01)
 
 
+def test_a_long_pause_of_the_monitor_ends_the_streak_without_inventing_a_break() -> None:
+    frames = session([(100, lambda t: person(t))])
+    frames += session([(100, lambda t: person(t))], t0=T0 + 3700)  # laptop asleep for an hour
+    mon, events = run(frames)
+    assert events == []  # nobody was seen leaving or coming back
+    (day,) = mon.summaries()
+    assert [round(s.duration_s) for s in day.streaks] == [100, 100]
+    assert day.breaks == 0
+    assert day.unobserved_s == pytest.approx(3600.1, abs=0.01)
+
+
 def test_frames_out_of_order_are_refused() -> None:
     mon = PostureMonitor(calibrated(), tz=UTC)
     mon.observe(person(T0 + 1))

@@ -155,10 +155,18 @@ class PostureMonitor:
         if self._prev_t is not None and now < self._prev_t:
             raise ValueError(f"frames out of order: {now} after {self._prev_t}")
         self._account(now)
-        gap = self._prev_t is not None and now - self._prev_t > self.config.max_gap_s
+        gap_s = 0.0 if self._prev_t is None else now - self._prev_t
+        if gap_s > self.config.max_gap_s:  # nothing is known about the pause:
+            self._reset_slouch()  # smoothing and slouch timing start afresh
+        if gap_s >= self.config.break_min_s:
+            # A long pause (laptop asleep, monitor stopped) is neither sitting nor a break we
+            # saw: the streak ends where the frames stopped, and presence is confirmed anew.
+            if self._present and self._prev_t is not None:
+                self._close_streak(self._last_seen or self._prev_t)
+            self._resolve_pending("away")
+            self._present = False
+            self._away_since = self._seen_since = self._streak_start = None
         self._prev_t = now
-        if gap:  # nothing is known about the pause: start smoothing and slouch timing afresh
-            self._reset_slouch()
         events = self._presence(frame, now)
         metrics = measure(frame, self.calibration.mode) if frame.person else None
         if self._present and metrics is not None:
@@ -215,16 +223,13 @@ class PostureMonitor:
     def _become_present(self) -> list[PostureEvent]:
         assert self._seen_since is not None
         self._present = True
-        if self._away_since is None:  # the first sighting: a streak starts, nothing to report
+        if self._away_since is None:  # a first sighting: a streak starts, nothing to report
             self._streak_start = self._seen_since
             return []
         away = self._seen_since - self._away_since
         was_break = away >= self.config.break_min_s
         if was_break:
-            if self._streak_start is not None and self._away_since > self._streak_start:
-                self._day(self._streak_start).streaks.append(
-                    SittingStreak(self._streak_start, self._away_since)
-                )
+            self._close_streak(self._away_since)
             self._day(self._away_since).breaks += 1
             self._streak_start = self._seen_since
         self._away_since = None
@@ -233,6 +238,11 @@ class PostureMonitor:
                 PostureEventKind.BACK, self._seen_since, away_for_s=away, was_break=was_break
             )
         ]
+
+    def _close_streak(self, end: float) -> None:
+        if self._streak_start is not None and end > self._streak_start:
+            self._day(self._streak_start).streaks.append(SittingStreak(self._streak_start, end))
+        self._streak_start = None
 
     def _posture(self, metrics: Metrics, now: float) -> list[PostureEvent]:
         cfg = self.config
