@@ -71,18 +71,21 @@ def person(
     *,
     drop: float = 0.0,
     shrug: float = 0.0,
+    slump: float = 0.0,
     lean_deg: float = 0.0,
     closer: float = 1.0,
     noise_px: float = 0.0,
     rng: np.random.Generator | None = None,
 ) -> PoseFrame:
-    """A frontal frame: head lowered by ``drop`` and shoulders raised by ``shrug`` shoulder
-    widths, the body tilted ``lean_deg`` about the hips, and ``closer`` times nearer the camera."""
+    """A frontal frame: head lowered by ``drop``, shoulders raised by ``shrug`` and the whole upper
+    body lowered by ``slump`` shoulder widths, the body tilted ``lean_deg`` about the hips, and
+    ``closer`` times nearer the camera."""
     lm = np.zeros((N_LANDMARKS, 4))
     lm[:, 3] = 0.05  # everything not placed (arms, legs) is out of view
     for i, (x, y) in _UPRIGHT.items():
         y += drop * SW if i in _HEAD else 0.0
         y -= shrug * SW if i in _SHOULDERS else 0.0
+        y += slump * SW
         a = math.radians(lean_deg)
         dx, dy = x - 320.0, y - 600.0  # tilt about the hips, below the frame
         x, y = (
@@ -145,14 +148,19 @@ def test_each_posture_change_moves_its_own_measure() -> None:
 
     d = dev(drop=0.15)
     assert d["head_drop"] == pytest.approx(0.15, abs=1e-9) and abs(d["shoulders_raised"]) < 1e-9
+    assert d["head_sink"] == pytest.approx(0.15, abs=1e-9)
     d = dev(shrug=0.12)  # a shrug is shoulders, not the head
     assert d["shoulders_raised"] == pytest.approx(0.12, abs=1e-9)
+    assert d["head_drop"] == pytest.approx(0.0, abs=1e-9) and abs(d["head_sink"]) < 1e-9
+    d = dev(slump=0.2)  # sliding down in the chair: the head sinks, the neck is unchanged
+    assert d["head_sink"] == pytest.approx(0.2, abs=1e-9)
     assert d["head_drop"] == pytest.approx(0.0, abs=1e-9)
     d = dev(lean_deg=-9.0)
     assert d["lean_deg"] == pytest.approx(9.0, abs=1e-6)
     d = dev(closer=1.25)  # coming closer enlarges everything: only "closer" moves
     assert d["closer"] == pytest.approx(0.25, abs=1e-9)
     assert abs(d["head_drop"]) < 1e-9 and abs(d["shoulders_raised"]) < 1e-9
+    assert abs(d["head_sink"]) < 1e-9
 
 
 def test_hidden_shoulders_or_nobody_give_no_measure() -> None:
@@ -294,7 +302,7 @@ def test_sustained_slouch_nudges_after_a_minute_then_at_most_every_ten() -> None
     first, second = events
     onset = T0 + 120
     assert first.t_s - onset == pytest.approx(60.0, abs=2.0)
-    assert first.reasons == (SlouchReason.HEAD_FORWARD,)
+    assert first.reasons == (SlouchReason.HEAD_FORWARD, SlouchReason.SLUMPED)
     assert second.t_s - first.t_s == pytest.approx(600.0, abs=0.2)
     assert second.slouched_for_s == pytest.approx(660.0, abs=2.0)
     (day,) = mon.summaries()
@@ -337,6 +345,7 @@ def test_hysteresis_holds_a_slouch_hovering_under_the_threshold() -> None:
         ({"lean_deg": 12.0}, SlouchReason.LEANING_SIDEWAYS),
         ({"closer": 1.3}, SlouchReason.TOO_CLOSE),
         ({"shrug": 0.15}, SlouchReason.SHOULDERS_RAISED),
+        ({"slump": 0.2}, SlouchReason.SLUMPED),
     ],
 )
 def test_each_kind_of_slouch_has_its_reason(kw: dict[str, float], reason: SlouchReason) -> None:

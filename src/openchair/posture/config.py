@@ -17,6 +17,8 @@ class PostureConfig:
     # Thresholds against the calibrated posture (a check turns on above, off below release x it).
     head_drop_sw: float = 0.10
     """Nose this much closer to the shoulder line, in shoulder widths (about 3-4 cm for most)."""
+    head_sink_sw: float = 0.15
+    """Head this much lower in the frame than calibrated (about 5-6 cm), scale corrected."""
     shoulders_raised_sw: float = 0.08
     lean_deg: float = 8.0
     closer_ratio: float = 0.15

@@ -30,6 +30,7 @@ class SlouchReason(StrEnum):
     """Which of the person's calibrated measures is out of its band."""
 
     HEAD_FORWARD = "head_forward"
+    SLUMPED = "slumped"
     SHOULDERS_RAISED = "shoulders_raised"
     LEANING_SIDEWAYS = "leaning_sideways"
     TOO_CLOSE = "too_close"

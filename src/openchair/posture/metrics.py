@@ -5,11 +5,15 @@ with the calibrated posture in *calibrated shoulder widths at the current distan
 the eye distance over the calibrated eye distance, since the eyes are the steadiest landmarks and
 the shoulder points move with the outline of the neck and clothes.
 
-- ``nose_above_px``: nose above the shoulder line. It shrinks when the head drops or juts forward
-  (the head goes down and towards the camera) and also when the shoulders are raised.
+- ``nose_above_px``, ``ear_above_px``: nose and ears (their midpoint) above the shoulder line.
+  They shrink when the head drops or juts forward (the head goes down and towards the camera) and
+  also when the shoulders are raised.
 - ``shoulder_yc_px``: the shoulder line's height against the frame's centre; coming closer to the
   camera scales it with the face, a shrug moves it without changing the face, so after the scale
   correction it separates a shrug from a dropped head.
+- ``head_yc_px``: the head's height (nose and ears) against the frame's centre. With the camera
+  still, a head that sinks in the frame, scale corrected, means the person slumped: head down
+  and forward, or the whole body lower in the chair.
 - ``shoulder_roll_deg``: tilt of the shoulder line; a sideways lean tilts it.
 - ``eye_px``: distance between the eyes; it grows as the person comes closer to the screen (a
   pinhole camera: size is inversely proportional to distance).
@@ -48,6 +52,7 @@ class FrontalMetrics:
     shoulder_roll_deg: float
     eye_px: float
     shoulder_width_px: float
+    head_yc_px: float
 
     @property
     def nose_height(self) -> float:
@@ -101,6 +106,7 @@ def frontal_metrics(frame: PoseFrame) -> FrontalMetrics | None:
         shoulder_roll_deg=roll,
         eye_px=eyes,
         shoulder_width_px=width,
+        head_yc_px=float(nose[1] + ears[1]) / 2 - frame.height_px / 2,
     )
 
 
@@ -133,8 +139,11 @@ def measure(frame: PoseFrame, mode: ViewMode) -> Metrics | None:
 class Deviation:
     """How far the posture is from the person's calibrated upright one (positive = worse).
 
-    - ``head_drop``: how much closer the nose came to the shoulder line, in shoulder widths, less
-      any part explained by the shoulders rising (a shrug is counted as ``shoulders_raised``).
+    - ``head_drop``: how much closer nose and ears came to the shoulder line (their mean), in
+      shoulder widths, less any part explained by the shoulders rising (a shrug is counted as
+      ``shoulders_raised``).
+    - ``head_sink``: how far the head (nose and ears) went down in the frame, scale corrected,
+      in shoulder widths.
     - ``shoulders_raised``: how far the shoulder line rose in the frame, in shoulder widths.
     - ``lean_deg``: change of the shoulder line's tilt, either way.
     - ``closer``: face size over the calibrated face size, minus 1 (0.2 = about 20 % closer).
@@ -142,6 +151,7 @@ class Deviation:
     """
 
     head_drop: float = 0.0
+    head_sink: float = 0.0
     shoulders_raised: float = 0.0
     lean_deg: float = 0.0
     closer: float = 0.0
@@ -167,9 +177,15 @@ def deviation(metrics: Metrics, baseline: Metrics, eye_px: float | None = None) 
         k = (eye_px or metrics.eye_px) / baseline.eye_px  # > 1: closer than calibrated
         unit = baseline.shoulder_width_px
         raised = (baseline.shoulder_yc_px - metrics.shoulder_yc_px / k) / unit
-        drop = (baseline.nose_above_px - metrics.nose_above_px / k) / unit
+        # Nose and ears together: both come down with a dropped or forward head; the mean
+        # halves their jitter, and a quick glance down at the keyboard (the nose drops, the ears
+        # hardly) counts for less than the whole head sinking.
+        nose = baseline.nose_above_px - metrics.nose_above_px / k
+        ears = baseline.ear_above_px - metrics.ear_above_px / k
+        drop = (nose + ears) / 2 / unit
         return Deviation(
             head_drop=drop - max(raised, 0.0),
+            head_sink=(metrics.head_yc_px / k - baseline.head_yc_px) / unit,
             shoulders_raised=raised,
             lean_deg=abs(metrics.shoulder_roll_deg - baseline.shoulder_roll_deg),
             closer=k - 1.0,

@@ -28,6 +28,7 @@ from openchair.posture.metrics import Deviation, FrontalMetrics, Metrics, deviat
 
 _CHECKS: tuple[tuple[str, str, SlouchReason], ...] = (
     ("head_drop", "head_drop_sw", SlouchReason.HEAD_FORWARD),
+    ("head_sink", "head_sink_sw", SlouchReason.SLUMPED),
     ("shoulders_raised", "shoulders_raised_sw", SlouchReason.SHOULDERS_RAISED),
     ("lean_deg", "lean_deg", SlouchReason.LEANING_SIDEWAYS),
     ("closer", "closer_ratio", SlouchReason.TOO_CLOSE),

@@ -88,7 +88,8 @@ def _metrics_table(state: PostureState) -> Table:
     if d is not None:
         t.add_row("", "")
         t.add_row("[dim]against calibration[/]", "")
-        t.add_row("head lower", f"{d.head_drop:+.2f} sw")
+        t.add_row("head nearer shoulders", f"{d.head_drop:+.2f} sw")
+        t.add_row("head lower in view", f"{d.head_sink:+.2f} sw")
         t.add_row("shoulders up", f"{d.shoulders_raised:+.2f} sw")
         t.add_row("sideways lean", f"{d.lean_deg:.1f}°")
         t.add_row("closer to screen", f"{d.closer * 100:+.0f} %")
