@@ -151,8 +151,12 @@ def load_calibration(path: Path) -> Calibration:
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise CalibrationFileError(f"{path}: unreadable ({err})") from None
+        raise CalibrationFileError(
+            f"{path}: unreadable ({err}); run `openchair posture calibrate` to make a new one"
+        ) from None
     try:
         return Calibration.from_dict(d)
     except CalibrationFileError as err:
-        raise CalibrationFileError(f"{path}: {err}") from None
+        raise CalibrationFileError(
+            f"{path}: {err}; run `openchair posture calibrate` to make a new one"
+        ) from None
