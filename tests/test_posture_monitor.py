@@ -11,6 +11,7 @@ import io
 import itertools
 import json
 import math
+import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +40,7 @@ from openchair.posture.calibration import (
     load_calibration,
     save_calibration,
 )
-from openchair.posture.client import WorkerError, parse_worker_line
+from openchair.posture.client import WorkerError, WorkerProcess, parse_worker_line
 from openchair.posture.landmarks import N_LANDMARKS, LandmarkFormatError, Lm
 from openchair.posture.metrics import deviation, frontal_metrics, side_metrics
 from openchair.posture.preview import braille_skeleton, render_view
@@ -536,3 +537,36 @@ def test_preview_draws_the_skeleton_not_the_image() -> None:
     text = console.export_text()
     assert "head forward" in text and "slouched" in text
     assert max(len(x) for x in text.splitlines()) <= 80
+
+
+# -- a misbehaving worker ----------------------------------------------------------------------
+
+
+def _fake_worker(code: str, **kw: float) -> WorkerProcess:
+    return WorkerProcess([sys.executable, "-c", code], **kw)
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("print('garbage')", "not JSON"),
+        ('print(\'{"t": 1, "w": 2, "h": 2, "lm": null, "jpeg": 1}\')', "unexpected line"),
+        ("import sys; sys.exit(3)", "status 3"),
+        ("import time; time.sleep(30)", "sent nothing for 1 s"),
+    ],
+)
+def test_a_misbehaving_worker_is_a_clear_error_not_a_hang(code: str, message: str) -> None:
+    with (
+        _fake_worker(code, start_timeout_s=1.0) as w,
+        pytest.raises(WorkerError, match=message),
+    ):
+        list(w.frames())
+
+
+def test_a_worker_that_stalls_mid_stream_is_noticed() -> None:
+    line = nobody(T0).to_json()
+    code = f"import time; print({line!r}, flush=True); time.sleep(30)"
+    got: list[PoseFrame] = []
+    with _fake_worker(code, frame_timeout_s=0.5) as w, pytest.raises(WorkerError, match="nothing"):
+        got.extend(w.frames())
+    assert len(got) == 1 and not got[0].person

@@ -139,6 +139,7 @@ def watch_command(
     console = Console(width=80) if not sys.stdout.isatty() else Console()
     events: list[PostureEvent] = []
     t0: float | None = None
+    failure: str | None = None
     live = None if as_json else Live(console=console, refresh_per_second=8, transient=False)
     try:
         with WorkerProcess(worker_command(fps=fps, **src)) as worker:
@@ -168,20 +169,23 @@ def watch_command(
                 if duration is not None and frame.t_s - t0 >= duration:
                     break
     except WorkerError as err:
-        raise _fail(str(err), as_json) from None
+        failure = str(err)
     except KeyboardInterrupt:
         pass
     finally:
         if live is not None:
             live.stop()
+    # What was watched until a failure still counts: the summary comes first, then the error.
     summaries = monitor.summaries()
     if as_json:
         print(json.dumps({"type": "summary", "days": [s.to_dict() for s in summaries]}))
-        return
-    console.print()
-    for s in summaries:
-        console.print(
-            f"{s.date}: sitting {s.sitting_s / 60:.1f} min, slouched {s.slouched_min:.1f} min, "
-            f"away {s.away_s / 60:.1f} min, {s.nudges} nudge(s), "
-            f"longest sitting streak {s.longest_streak_s / 60:.1f} min"
-        )
+    else:
+        console.print()
+        for s in summaries:
+            console.print(
+                f"{s.date}: sitting {s.sitting_s / 60:.1f} min, slouched {s.slouched_min:.1f} "
+                f"min, away {s.away_s / 60:.1f} min, {s.nudges} nudge(s), "
+                f"longest sitting streak {s.longest_streak_s / 60:.1f} min"
+            )
+    if failure is not None:
+        raise _fail(failure, as_json)

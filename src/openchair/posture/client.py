@@ -8,6 +8,8 @@ line ends the stream with a ``WorkerError`` that says what went wrong.
 from __future__ import annotations
 
 import json
+import os
+import selectors
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -57,11 +59,20 @@ def parse_worker_line(line: str) -> PoseFrame:
 
 
 class WorkerProcess:
-    """``with WorkerProcess(cmd) as w: for frame in w.frames(): ...``; stops the worker on exit."""
+    """``with WorkerProcess(cmd) as w: for frame in w.frames(): ...``; stops the worker on exit.
 
-    def __init__(self, cmd: list[str]) -> None:
+    A worker that goes silent (a camera that hangs, a model stuck) is not waited for forever:
+    ``frames`` raises ``WorkerError`` when no line arrives within ``start_timeout_s`` of the start
+    (the model takes a second or two to load) or ``frame_timeout_s`` after the previous line.
+    """
+
+    def __init__(
+        self, cmd: list[str], *, start_timeout_s: float = 60.0, frame_timeout_s: float = 10.0
+    ) -> None:
         self.cmd = cmd
-        self._proc: subprocess.Popen[str] | None = None
+        self.start_timeout_s = start_timeout_s
+        self.frame_timeout_s = frame_timeout_s
+        self._proc: subprocess.Popen[bytes] | None = None
 
     @property
     def pid(self) -> int | None:
@@ -74,16 +85,39 @@ class WorkerProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
-                text=True,
-                bufsize=1,
             )
         except OSError as err:
             raise WorkerError(f"cannot start the posture worker: {err}") from None
         return self
 
-    def frames(self) -> Iterator[PoseFrame]:
+    def _lines(self) -> Iterator[str]:
+        """The worker's lines as they come, with a time limit on each wait."""
         assert self._proc is not None and self._proc.stdout is not None
-        for line in self._proc.stdout:
+        fd = self._proc.stdout.fileno()
+        buf = b""
+        timeout = self.start_timeout_s
+        with selectors.DefaultSelector() as sel:
+            sel.register(fd, selectors.EVENT_READ)
+            while True:
+                if not sel.select(timeout):
+                    raise WorkerError(
+                        f"the posture worker sent nothing for {timeout:.0f} s "
+                        "(camera not delivering frames?)"
+                    )
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    break
+                buf += chunk
+                *lines, buf = buf.split(b"\n")
+                for raw in lines:
+                    yield raw.decode("utf-8", errors="replace")
+                timeout = self.frame_timeout_s
+        if buf.strip():
+            yield buf.decode("utf-8", errors="replace")
+
+    def frames(self) -> Iterator[PoseFrame]:
+        assert self._proc is not None
+        for line in self._lines():
             if line.strip():
                 yield parse_worker_line(line)
         code = self._proc.wait()
