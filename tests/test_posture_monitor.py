@@ -570,3 +570,15 @@ def test_a_worker_that_stalls_mid_stream_is_noticed() -> None:
     with _fake_worker(code, frame_timeout_s=0.5) as w, pytest.raises(WorkerError, match="nothing"):
         got.extend(w.frames())
     assert len(got) == 1 and not got[0].person
+
+
+def test_worker_without_the_model_says_how_to_install_it(tmp_path: Path) -> None:
+    video = tmp_path / "clip.avi"
+    video.write_bytes(b"")
+    code = (
+        "import sys; sys.modules['mediapipe'] = None; "
+        "from openchair.posture.worker import main; "
+        f"sys.exit(main(['--video', {str(video)!r}]))"
+    )
+    with _fake_worker(code) as w, pytest.raises(WorkerError, match="run scripts/bootstrap.sh"):
+        list(w.frames())

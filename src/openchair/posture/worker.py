@@ -34,7 +34,13 @@ def run_worker(
 ) -> int:
     """Stream landmark lines to ``out``; returns the process exit status."""
     try:
-        with PoseEstimator() as model:
+        try:
+            estimator = PoseEstimator()
+        except ImportError as err:
+            raise SourceError(
+                f"the pose model is not installed ({err.name or err}): run scripts/bootstrap.sh"
+            ) from None
+        with estimator as model:
             for n, (t, rgb) in enumerate(read_frames(spec, clock, fps, t0), start=1):
                 line = model.estimate(rgb, t).to_json()
                 del rgb  # the pixels end here
