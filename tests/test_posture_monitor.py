@@ -580,5 +580,5 @@ def test_worker_without_the_model_says_how_to_install_it(tmp_path: Path) -> None
         "from openchair.posture.worker import main; "
         f"sys.exit(main(['--video', {str(video)!r}]))"
     )
-    with _fake_worker(code) as w, pytest.raises(WorkerError, match="run scripts/bootstrap.sh"):
+    with _fake_worker(code) as w, pytest.raises(WorkerError, match=r"run scripts/bootstrap\.sh"):
         list(w.frames())
