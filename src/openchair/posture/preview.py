@@ -42,10 +42,17 @@ def braille_skeleton(frame: PoseFrame, cols: int = 34, rows: int = 13) -> list[s
             x = w_dots / 2 - (px[0] - centre[0]) * scale
             return float(x), float(h_dots / 2 + (px[1] - centre[1]) * scale)
 
-        for a, b in SKELETON:
-            if min(frame.visibility(a), frame.visibility(b)) < MIN_VISIBILITY:
-                continue
-            (x0, y0), (x1, y1) = dot(a), dot(b)
+        segments = [
+            (dot(a), dot(b))
+            for a, b in SKELETON
+            if min(frame.visibility(a), frame.visibility(b)) >= MIN_VISIBILITY
+        ]
+        neck = (Lm.MOUTH_LEFT, Lm.MOUTH_RIGHT, Lm.LEFT_SHOULDER, Lm.RIGHT_SHOULDER)
+        if min(frame.visibility(i) for i in neck) >= MIN_VISIBILITY:
+            (ax, ay), (bx, by) = dot(Lm.MOUTH_LEFT), dot(Lm.MOUTH_RIGHT)
+            (cx, cy), (dx, dy) = dot(Lm.LEFT_SHOULDER), dot(Lm.RIGHT_SHOULDER)
+            segments.append((((ax + bx) / 2, (ay + by) / 2), ((cx + dx) / 2, (cy + dy) / 2)))
+        for (x0, y0), (x1, y1) in segments:
             n = int(max(abs(x1 - x0), abs(y1 - y0))) + 1
             for s in np.linspace(0.0, 1.0, n + 1):
                 x, y = int(x0 + s * (x1 - x0)), int(y0 + s * (y1 - y0))
