@@ -179,7 +179,7 @@ def watch_command(
     summaries = monitor.summaries()
     if as_json:
         print(json.dumps({"type": "summary", "days": [s.to_dict() for s in summaries]}))
-    else:
+    elif summaries:
         console.print()
         for s in summaries:
             console.print(
