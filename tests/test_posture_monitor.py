@@ -164,6 +164,25 @@ def test_each_posture_change_moves_its_own_measure() -> None:
     assert abs(d["head_sink"]) < 1e-9
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    closer=st.floats(min_value=0.7, max_value=1.4),
+    drop=st.floats(min_value=-0.1, max_value=0.3),
+    shrug=st.floats(min_value=0.0, max_value=0.2),
+)
+def test_coming_closer_changes_only_the_distance(closer: float, drop: float, shrug: float) -> None:
+    """Whatever the posture, moving towards or away from the camera leaves the head and shoulder
+    measures as they were and shows only as ``closer``."""
+    base = frontal_metrics(person(0))
+    far = frontal_metrics(person(0, drop=drop, shrug=shrug))
+    near = frontal_metrics(person(0, drop=drop, shrug=shrug, closer=closer))
+    assert base is not None and far is not None and near is not None
+    d_far, d_near = deviation(far, base), deviation(near, base)
+    assert d_near.closer == pytest.approx(closer - 1.0, abs=1e-9)
+    for name in ("head_drop", "head_sink", "shoulders_raised", "lean_deg"):
+        assert getattr(d_near, name) == pytest.approx(getattr(d_far, name), abs=1e-9)
+
+
 def test_hidden_shoulders_or_nobody_give_no_measure() -> None:
     f = person(0)
     assert f.landmarks is not None
