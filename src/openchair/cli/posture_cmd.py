@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
+from rich.panel import Panel
+from rich.text import Text
 
 from openchair.posture.calibration import (
     CalibrationError,
@@ -29,7 +31,7 @@ from openchair.posture.events import PostureEvent
 from openchair.posture.landmarks import PoseFrame
 from openchair.posture.metrics import ViewMode
 from openchair.posture.monitor import PostureMonitor
-from openchair.posture.preview import render_view
+from openchair.posture.preview import braille_skeleton, render_view
 
 posture_app = typer.Typer(
     help="The webcam posture monitor: calibrate your upright posture, then watch it.",
@@ -71,6 +73,20 @@ def _dev_json(state: Any) -> dict[str, Any] | None:
     return {k: round(v, 4) for k, v in d.__dict__.items()}
 
 
+def _calibration_view(frame: PoseFrame, left_s: float) -> Panel:
+    """What the camera sees of the person (skeleton only) while they hold still."""
+    status = (
+        f"[green]in view[/]: hold still, {max(left_s, 0):.0f} s"
+        if frame.person
+        else "[yellow]nobody in view[/]: sit in front of the camera"
+    )
+    return Panel(
+        Group(Text("\n".join(braille_skeleton(frame)), style="cyan"), Text.from_markup(status)),
+        title="calibrating",
+        width=40,
+    )
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(posture_app, name="posture")
 
@@ -92,15 +108,25 @@ def calibrate_command(
     if not as_json:
         console.print(f"Sit upright and still, looking at the screen, for {seconds:.0f} s…")
     frames: list[PoseFrame] = []
+    live = None if as_json else Live(console=console, refresh_per_second=8)
     try:
         with WorkerProcess(worker_command(fps=fps, **src)) as worker:
+            if live is not None:
+                live.start()
             for frame in worker.frames():
                 frames.append(frame)
-                if frame.t_s - frames[0].t_s >= seconds:
+                left = seconds - (frame.t_s - frames[0].t_s)
+                if live is not None:
+                    live.update(_calibration_view(frame, left))
+                if left <= 0:
                     break
         cal = calibrate(frames, mode)
     except (WorkerError, CalibrationError) as err:
         raise _fail(f"calibration failed: {err}", as_json) from None
+    finally:
+        if live is not None:
+            live.stop()
+            console.print()
     path = calibration_path(mode)
     try:
         save_calibration(cal, path)
