@@ -12,9 +12,14 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
 stamp=.venv/.openchair-installed
-want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+want=$(cat pyproject.toml requirements/posture.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     .venv/bin/python -m pip install --quiet --upgrade pip==25.3
     .venv/bin/python -m pip install --quiet -e '.[dev]'
+    # The posture worker's pose model (mediapipe 0.10.21, Google's own wheel) pins numpy<2 in its
+    # metadata although its binary runs with numpy 2; it is installed without its declared
+    # dependencies, every wheel checked against its hash (docs/POSTURE.md).
+    .venv/bin/python -m pip install --quiet --no-deps --require-hashes --only-binary=:all: \
+        -r requirements/posture.txt
     echo "$want" > "$stamp"
 fi

@@ -29,6 +29,7 @@ def _register_commands() -> None:
         breaks_cmd,
         exercises_cmd,
         plan_cmd,
+        posture_cmd,
         programs_cmd,
         run_cmd,
         scan_cmd,
@@ -47,6 +48,7 @@ def _register_commands() -> None:
     exercises_cmd.register(app)
     plan_cmd.register(app)
     breaks_cmd.register(app)
+    posture_cmd.register(app)
 
 
 def main() -> None:
