@@ -25,6 +25,7 @@ def _register_commands() -> None:
         return
     _registered.append(True)
     from openchair.cli import (
+        board_emulator_cmd,
         body_cmd,
         programs_cmd,
         run_cmd,
@@ -39,6 +40,7 @@ def _register_commands() -> None:
     selftest_cmd.register(app)
     programs_cmd.register(app)
     verify_cmd.register(app)
+    board_emulator_cmd.register(app)
 
 
 def main() -> None:

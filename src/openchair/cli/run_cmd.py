@@ -20,6 +20,8 @@ from openchair.cli.session_view import live_view, summary_table
 from openchair.control import RealClock, Session, SimulatedClock, run_session
 from openchair.control.clock import Clock
 from openchair.control.record import Outcome, SessionRecord
+from openchair.hardware.contract import ChairDriver
+from openchair.hardware.open import open_driver
 from openchair.hardware.twin import TwinChair, TwinFault, UnknownFaultError
 from openchair.hardware.twin.faults import parse_fault
 from openchair.programs import ProgramError, load_program
@@ -78,6 +80,7 @@ def run_on_twin(
     live: bool,
     scan: bool = True,
     body_map: Path | None = None,
+    driver_spec: str = "twin",
 ) -> SessionRecord:
     """Build twin, scan (unless a map is given or scanning is off), run the session to the end
     (or Ctrl-C), return the record."""
@@ -88,7 +91,15 @@ def run_on_twin(
             typer.echo(m, err=True)
         raise typer.Exit(2) from None
     bodies = BodyBatch.from_params([body])
-    twin = TwinChair(bodies, seeds=[seed])
+    driver = open_cli_driver(driver_spec, body, seed)
+    twin = driver if isinstance(driver, TwinChair) else None
+    if twin is None and (faults or not (scan or body_map)):
+        typer.echo(
+            "--fault and --no-scan need the twin in-process; give a board's faults to "
+            "openchair board-emulator --fault instead",
+            err=True,
+        )
+        raise typer.Exit(2)
     start_s = 0.0
     if body_map is not None:
         try:
@@ -99,7 +110,7 @@ def run_on_twin(
     elif scan:
         if console is not None:
             console.print("scanning the back (about 17 s of chair time)…")
-        result = run_scan(twin)
+        result = run_scan(driver)
         chair = result.chairs[0]
         if chair.body_map is None:
             typer.echo(f"scan: {chair.message}", err=True)
@@ -113,7 +124,7 @@ def run_on_twin(
             )
     else:
         maps = bodies.true_maps()
-    session = Session(program, maps, twin, intensity=intensity, start_s=start_s)
+    session = Session(program, maps, driver, intensity=intensity, start_s=start_s)
     # Real time drives the twin like a chair (deadlines count); other paces are simulation.
     clock: Clock = RealClock() if speed == 1.0 else SimulatedClock(pace=speed)
     pending = sorted(faults, key=lambda f: f.at_s)
@@ -121,7 +132,7 @@ def run_on_twin(
     last_print = [-1e9]
 
     def on_tick(s: Session, now_s: float) -> None:
-        while pending and pending[0].at_s <= now_s - s.start_s:
+        while twin is not None and pending and pending[0].at_s <= now_s - s.start_s:
             twin.inject(pending.pop(0).fault)
         if view is not None and s.ticks % 10 == 0:
             view.update(live_view(s, now_s))
@@ -136,10 +147,27 @@ def run_on_twin(
                 f"force {max(r.force_left_n[0], r.force_right_n[0]):.0f} N"
             )
 
-    if live and console is not None:
-        with Live(live_view(session, 0.0), console=console, refresh_per_second=10) as view:
-            return run_session(session, clock, on_tick=on_tick)
-    return run_session(session, clock, on_tick=on_tick)
+    try:
+        if live and console is not None:
+            with Live(live_view(session, 0.0), console=console, refresh_per_second=10) as view:
+                return run_session(session, clock, on_tick=on_tick)
+        return run_session(session, clock, on_tick=on_tick)
+    finally:
+        driver.close()
+
+
+def open_cli_driver(spec: str, body: BodyParams, seed: int) -> ChairDriver:
+    """``open_driver`` with its errors as a message and exit status 2 instead of a traceback."""
+    from openchair.hardware.serial import LinkError
+
+    try:
+        return open_driver(spec, body=body, seed=seed)
+    except (ValueError, LinkError) as err:
+        typer.echo(f"--driver: {err}", err=True)
+        raise typer.Exit(2) from None
+
+
+DRIVER_HELP = "twin (default), or serial:PORT for a control board (e.g. serial:/dev/ttyUSB0)."
 
 
 def _finish(record: SessionRecord, as_json: bool) -> None:
@@ -175,6 +203,7 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option(help="Reuse a saved body map (openchair scan --save).")
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+        driver: Annotated[str, typer.Option(help=DRIVER_HELP)] = "twin",
     ) -> None:
         """Scan, run a session on the twin, print its summary (exit 1 unless it completed)."""
         params = parse_body(body)
@@ -192,6 +221,7 @@ def register(app: typer.Typer) -> None:
             live=console is not None and console.is_terminal and factor is not None,
             scan=scan,
             body_map=body_map,
+            driver_spec=driver,
         )
         _finish(record, as_json)
 

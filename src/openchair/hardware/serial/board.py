@@ -91,6 +91,9 @@ class Board:
         self._free_run: tuple[float, float] | None = None
         """(wall, board) time at which the board's clock started to run on by itself."""
         self._wall0: float | None = None
+        self._offset_s = 0.0
+        """Board time minus host time (host clock): set at a session's first timed frame."""
+        self._rebase = False
         self._reported_flags = 0
         self.trips: list[WatchdogTrip] = []
         self.rejected = 0
@@ -111,7 +114,11 @@ class Board:
             if self._wall0 is None:
                 self._wall0 = wall_s
             return wall_s - self._wall0
-        return host_s
+        if host_s is not None and self._rebase and self.twin is not None:
+            # A new host session: its clock may start anywhere; the board's runs on from here.
+            self._offset_s = self.twin.time_s - host_s
+            self._rebase = False
+        return None if host_s is None else host_s + self._offset_s
 
     def _advance(self, t: float | None) -> TwinChair:
         if self.twin is None:
@@ -178,6 +185,7 @@ class Board:
         self._send(MsgType.DESCRIPTION, encode_description(self.description))
         self.armed = True
         self._last_cmd_seq = None
+        self._rebase = True
         if self._free_run is not None and self.clock == "host":
             self._free_run = None  # the host is back and owns the clock again
 

@@ -60,7 +60,7 @@ class SerialDriver:
 
     def __init__(
         self,
-        port: str | serial.SerialBase,
+        port: str | serial.Serial,
         *,
         baudrate: int = DEFAULT_BAUD,
         reply_timeout_s: float = 0.05,
@@ -78,7 +78,7 @@ class SerialDriver:
         self.lost_after_misses = lost_after_misses
         self._report = report or _LOG.warning
         self._clock = clock
-        self._port: serial.SerialBase | None = None
+        self._port: serial.Serial | None = None
         self._decoder = FrameDecoder()
         self._pending: list[Frame] = []
         self._codec: Codec | None = None

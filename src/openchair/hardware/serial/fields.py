@@ -114,7 +114,7 @@ DESCRIPTION_FIELDS: tuple[WireField, ...] = (
     WireField("carriage_y_min_mm", "h", 10),
     WireField("carriage_y_max_mm", "h", 10),
     WireField("carriage_speed_max_mm_s", "H", 100),
-    WireField("carriage_accel_max_mm_s2", "H", 0.1),
+    WireField("carriage_accel_max_mm_s2", "H", 10),
     WireField("depth_max_mm", "H", 100),
     WireField("depth_speed_max_mm_s", "H", 100),
     WireField("width_min_mm", "H", 100),
