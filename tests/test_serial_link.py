@@ -1,0 +1,230 @@
+"""The serial link on a real pty: the board emulator against SerialDriver, whole runs and faults."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from openchair.body.batch import BodyBatch
+from openchair.body.bodymap import BodyMapBatch
+from openchair.body.model import BodyParams
+from openchair.control import Session, SimulatedClock, run_session
+from openchair.cli.app import _register_commands, app
+from openchair.control.record import Outcome, SessionRecord
+from openchair.hardware.contract import ChairDriver, Commands, Readings
+from openchair.hardware.serial import PROTOCOL_VERSION, ProtocolVersionError, SerialDriver
+from openchair.hardware.serial.board import Board
+from openchair.hardware.serial.linkfaults import ScheduledLinkFault, parse_link_fault
+from openchair.hardware.serial.pty import BoardEmulator
+from openchair.hardware.twin import TwinChair, TwinFault
+from openchair.selftest import SimulatedTicker, run_selftest
+from openchair.programs import load_program
+from openchair.scan import run_scan
+
+PROGRAM = Path(__file__).parent / "data" / "serial_check.toml"
+BODY = BodyParams.from_percentile(50, "male", seed=0)
+SEED = 3
+
+
+def bodies() -> BodyBatch:
+    return BodyBatch.from_params([BODY])
+
+
+@contextmanager
+def emulated(
+    *,
+    twin_faults: list[tuple[TwinFault, float]] | None = None,
+    link_faults: list[ScheduledLinkFault] | None = None,
+    version: int | None = None,
+    reply_timeout_s: float = 1.0,
+    open_driver: bool = True,
+) -> Iterator[tuple[BoardEmulator, SerialDriver]]:
+    """A board emulator on a real pty, and a SerialDriver on its path (opened)."""
+    kwargs = {} if version is None else {"version": version}
+    board = Board(bodies(), seed=SEED, twin_faults=twin_faults, **kwargs)  # type: ignore[arg-type]
+    emulator = BoardEmulator(board, link_faults=link_faults, seed=SEED).start()
+    driver = SerialDriver(emulator.path, reply_timeout_s=reply_timeout_s, report=lambda _: None)
+    try:
+        if open_driver:
+            driver.open()
+        yield emulator, driver
+    finally:
+        driver.close()
+        emulator.stop()
+
+
+def run_program(driver: ChairDriver, *, scan: bool = True) -> SessionRecord:
+    """Scan (or take the true map), then the short program to its end, in simulated time."""
+    start_s = 0.0
+    if scan:
+        result = run_scan(driver)
+        chair = result.chairs[0]
+        assert chair.body_map is not None, chair.message
+        maps = BodyMapBatch.from_maps([chair.body_map])
+        start_s = result.duration_s + 0.01
+    else:
+        maps = bodies().true_maps()
+    session = Session(load_program(str(PROGRAM)), maps, driver, start_s=start_s)
+    return run_session(session, SimulatedClock(t_s=start_s))
+
+
+# -- the same outcome as the twin in-process ------------------------------------------------------
+
+
+def _twin() -> TwinChair:
+    return TwinChair(bodies(), seeds=[SEED])
+
+
+def test_whole_program_over_the_pty_ends_as_on_the_twin() -> None:
+    in_process = run_program(_twin()).chairs[0]
+    with emulated() as (_, driver):
+        record = run_program(driver)
+        assert driver.missed_total == 0 and driver.fault is None
+    over_wire = record.chairs[0]
+    assert over_wire.outcome is Outcome.COMPLETED
+    assert (over_wire.outcome, over_wire.reason) == (in_process.outcome, in_process.reason)
+    assert over_wire.seconds == pytest.approx(in_process.seconds, abs=0.05)
+    # Readings travel in steps of 0.01 mm / 0.01 N / 0.01 kPa / 0.01 °C: the peaks agree closely.
+    assert over_wire.max_depth_mm == pytest.approx(in_process.max_depth_mm, abs=0.5)
+    assert over_wire.max_force_n == pytest.approx(in_process.max_force_n, abs=1.5)
+    assert over_wire.max_pressure_kpa == pytest.approx(in_process.max_pressure_kpa, abs=0.2)
+    assert over_wire.max_temp_c == pytest.approx(in_process.max_temp_c, abs=0.1)
+    assert [e.rule for e in record.events] == [e.rule for e in run_program(_twin()).events]
+
+
+@pytest.mark.slow
+def test_selftest_over_the_pty_gives_the_twins_verdicts() -> None:
+    expected = run_selftest(_twin(), SimulatedTicker())
+    with emulated() as (_, driver):
+        report = run_selftest(driver, SimulatedTicker())
+    assert report.passed
+    assert [(p.part, p.verdict) for p in report.parts] == [
+        (p.part, p.verdict) for p in expected.parts
+    ]
+
+
+def _exercise(driver: ChairDriver) -> list[Readings]:
+    """Everything at once for a second: heat, air, rollers pressing, leg rest lowering."""
+    d = driver.description
+    r = driver.read(0.0)
+    frame = Commands.safe(d, 1, r.carriage_y_mm, r.backrest_angle_deg, r.legrest_angle_deg)
+    frame.carriage_y_target_mm = np.array([300.0])
+    frame.carriage_speed_limit_mm_s = np.array([40.0])
+    frame.depth_target_mm = np.array([60.0])
+    frame.heater_target_c = np.full((1, d.n_heaters), 40.0)
+    frame.air_pressure_target_kpa = np.full((1, d.n_air_zones), 20.0)
+    frame.legrest_angle_target_deg = np.array([0.0])
+    frame.backrest_angle_target_deg = np.array([110.0])
+    out = []
+    for k in range(1, 121):
+        driver.write(frame, (k - 1) * 0.01)
+        out.append(driver.read(k * 0.01))
+    return out
+
+
+@pytest.mark.parametrize("fault", list(TwinFault))
+def test_every_twin_fault_reaches_the_host_through_the_protocol(fault: TwinFault) -> None:
+    twin = _twin()
+    twin.inject(fault)
+    expected = _exercise(twin)
+    with emulated(twin_faults=[(fault, 0.0)]) as (_, driver):
+        got = _exercise(driver)
+    for e, g in zip(expected, got, strict=True):
+        for f in dataclasses.fields(Readings):
+            a, b = getattr(e, f.name), getattr(g, f.name)
+            if f.name == "time_s" or a.dtype.kind in "bi":
+                assert np.array_equal(a, b), (f.name, a, b)
+            else:
+                step = 0.01 if "current" not in f.name else 0.001
+                assert np.allclose(a, b, atol=step / 2 + 1e-9), (f.name, a, b)
+
+
+# -- faults of the link ---------------------------------------------------------------------------
+
+
+def test_duplicated_frames_change_nothing() -> None:
+    in_process = run_program(_twin(), scan=False)
+    with emulated(link_faults=[parse_link_fault("duplicate")]) as (_, driver):
+        record = run_program(driver, scan=False)
+    assert record.chairs[0].outcome is Outcome.COMPLETED
+    assert record.chairs[0].max_depth_mm == pytest.approx(
+        in_process.chairs[0].max_depth_mm, abs=0.05
+    )
+    assert driver.stats.frames > 0
+
+
+def test_a_delayed_link_changes_nothing_while_replies_come_in_time() -> None:
+    in_process = run_program(_twin(), scan=False).chairs[0]
+    with emulated(link_faults=[parse_link_fault("delay=2@1")]) as (_, driver):
+        record = run_program(driver, scan=False).chairs[0]
+        assert driver.missed_total == 0
+    assert (record.outcome, record.reason) == (in_process.outcome, in_process.reason)
+    assert record.max_depth_mm == pytest.approx(in_process.max_depth_mm, abs=0.05)
+
+
+@pytest.mark.parametrize("spec", ["drop_bytes=0.0005@1", "corrupt_bytes=0.0005@1", "garbage=300@2"])
+def test_lost_or_damaged_bytes_cost_frames_not_the_session(spec: str) -> None:
+    with emulated(link_faults=[parse_link_fault(spec)], reply_timeout_s=0.03) as (em, driver):
+        record = run_program(driver, scan=False)
+        lost = driver.missed_total + em.board.decoder.stats.bad_frames
+        bad = driver.stats.bad_frames + driver.stats.overflows + em.board.decoder.stats.bad_frames
+    assert record.chairs[0].outcome is Outcome.COMPLETED, record.chairs[0].reason
+    assert bad > 0 and lost > 0  # the fault happened, and was survived
+
+
+def test_cable_pulled_board_safe_within_its_watchdog_and_host_reports_lost_driver() -> None:
+    with emulated(link_faults=[parse_link_fault("cable_pulled@4")]) as (em, driver):
+        driver.reply_timeout_s = 0.02
+        record = run_program(driver, scan=False)
+        time.sleep(0.4)
+        twin = em.board.twin
+        assert twin is not None
+        truth = twin.truth
+        frame_depth = float(twin._frame.depth_target_mm[0])
+    chair = record.chairs[0]
+    assert (chair.outcome, chair.reason) == (Outcome.FAULT, "driver_lost")
+    assert driver.missed_total >= driver.lost_after_misses
+    (trip,) = em.board.trips
+    # The board's own watchdog: the safe state 250 ms of board time after the last command,
+    # acted on as soon as 250 ms of wall time passed without a frame (plus a loop's wake-up).
+    assert trip.safe_board_s - trip.last_command_board_s == pytest.approx(0.25)
+    assert trip.tripped_wall_s - trip.last_frame_wall_s < 0.25 + 0.05
+    assert bool(truth.in_safe_state[0]) and frame_depth == 0.0
+
+
+def test_board_reboot_mid_session_is_reported_and_the_massage_not_resumed() -> None:
+    with emulated(link_faults=[parse_link_fault("reboot@3")]) as (em, driver):
+        record = run_program(driver, scan=False)
+        assert driver.fault is not None and "restarted" in driver.fault
+        assert not em.board.armed  # the host did not re-arm it: commands after it are refused
+        assert em.board.rejected > 0
+        twin = em.board.twin
+        assert twin is not None
+        assert float(twin._frame.depth_target_mm[0]) == 0.0
+        assert not twin._frame.knead_speed_cpm.any() and not twin._frame.heater_target_c.any()
+    chair = record.chairs[0]
+    assert (chair.outcome, chair.reason) == (Outcome.FAULT, "driver_lost")
+    assert chair.seconds < 4.0
+
+
+def test_a_board_of_another_protocol_version_is_refused_with_a_clear_message() -> None:
+    with emulated(version=PROTOCOL_VERSION + 1, open_driver=False) as (em, driver):
+        with pytest.raises(ProtocolVersionError, match="speaks openchair serial protocol version 2"):
+            driver.open()
+        assert em.board.rejected == 0 and em.board.twin is None  # nothing ever moved
+
+
+def test_cli_refuses_a_board_of_another_version_without_a_traceback() -> None:
+    board = Board(bodies(), seed=SEED, version=PROTOCOL_VERSION + 1)
+    with BoardEmulator(board) as em:
+        _register_commands()
+        result = CliRunner().invoke(app, ["selftest", "--driver", f"serial:{em.path}"])
+    assert result.exit_code == 2
+    assert "protocol version 2" in result.output and "Traceback" not in result.output
