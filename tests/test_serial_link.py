@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from openchair.body.batch import BodyBatch
 from openchair.body.bodymap import BodyMapBatch
 from openchair.body.model import BodyParams
-from openchair.control import Session, SimulatedClock, run_session
 from openchair.cli.app import _register_commands, app
+from openchair.control import Session, SimulatedClock, run_session
 from openchair.control.record import Outcome, SessionRecord
 from openchair.hardware.contract import ChairDriver, Commands, Readings
 from openchair.hardware.serial import PROTOCOL_VERSION, ProtocolVersionError, SerialDriver
@@ -24,9 +24,9 @@ from openchair.hardware.serial.board import Board
 from openchair.hardware.serial.linkfaults import ScheduledLinkFault, parse_link_fault
 from openchair.hardware.serial.pty import BoardEmulator
 from openchair.hardware.twin import TwinChair, TwinFault
-from openchair.selftest import SimulatedTicker, run_selftest
 from openchair.programs import load_program
 from openchair.scan import run_scan
+from openchair.selftest import SimulatedTicker, run_selftest
 
 PROGRAM = Path(__file__).parent / "data" / "serial_check.toml"
 BODY = BodyParams.from_percentile(50, "male", seed=0)
@@ -204,6 +204,7 @@ def test_board_reboot_mid_session_is_reported_and_the_massage_not_resumed() -> N
         record = run_program(driver, scan=False)
         assert driver.fault is not None and "restarted" in driver.fault
         assert not em.board.armed  # the host did not re-arm it: commands after it are refused
+        time.sleep(0.1)  # the emulator's thread takes in the host's last frames
         assert em.board.rejected > 0
         twin = em.board.twin
         assert twin is not None
@@ -216,7 +217,9 @@ def test_board_reboot_mid_session_is_reported_and_the_massage_not_resumed() -> N
 
 def test_a_board_of_another_protocol_version_is_refused_with_a_clear_message() -> None:
     with emulated(version=PROTOCOL_VERSION + 1, open_driver=False) as (em, driver):
-        with pytest.raises(ProtocolVersionError, match="speaks openchair serial protocol version 2"):
+        with pytest.raises(
+            ProtocolVersionError, match="speaks openchair serial protocol version 2"
+        ):
             driver.open()
         assert em.board.rejected == 0 and em.board.twin is None  # nothing ever moved
 

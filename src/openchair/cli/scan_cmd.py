@@ -68,9 +68,7 @@ def register(app: typer.Typer) -> None:
         if m is not None:
             data["landmarks_y_mm"] = m.landmarks_y_mm
             if truth:
-                data["error_mm"] = {
-                    n: round(m.landmarks_y_mm[n] - truth[n], 1) for n in LANDMARKS
-                }
+                data["error_mm"] = {n: round(m.landmarks_y_mm[n] - truth[n], 1) for n in LANDMARKS}
             data["comfortable_depth_mm"] = m.comfortable_depth_mm
             data["comfort_force_n"] = m.comfort_force_n
             if save is not None:

@@ -279,4 +279,3 @@ class Board:
     def _send(self, kind: MsgType, payload: bytes) -> None:
         self.out.append(encode_frame(self.version, int(kind), self._seq, payload))
         self._seq = (self._seq + 1) & 0xFFFF
-

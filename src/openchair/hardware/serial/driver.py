@@ -15,6 +15,7 @@ says why, in words. A board speaking another protocol version is refused at :met
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -163,10 +164,8 @@ class SerialDriver:
     def close(self) -> None:
         """Safe state: BYE tells the board to stop everything and disarm; then the port closes."""
         if self._port is not None and self._desc is not None:
-            try:
+            with contextlib.suppress(serial.SerialException, OSError):
                 self._send(MsgType.BYE, b"")
-            except (serial.SerialException, OSError):
-                pass
         self.close_port()
 
     def close_port(self) -> None:

@@ -2,9 +2,9 @@
 
 A number travels as a little-endian integer: ``raw = round(value × per_unit)`` and ``value = raw /
 per_unit`` (division by the integer keeps a decoded value within a range whose ends are whole
-counts, such as 800.0 mm, exactly as an encoded one); the unit is the one in the field's name (``_mm``, ``_n``, ``_kpa``, ...). Per-zone and
-per-heater fields carry one value per air zone or heater, in the order the board's description
-lists them. The tables are the single source of truth for the encoder, the decoder and the byte
+counts, such as 800.0 mm, exactly as an encoded one); the unit is the one in the field's name
+(``_mm``, ``_n``, ``_kpa``, ...). Per-zone and per-heater fields carry one value per air zone
+or heater, in the order the board's description lists them. The tables are the single source of truth for the encoder, the decoder and the byte
 layouts in docs/PROTOCOL.md (a test checks the document against them).
 
 **Adding a field** is a protocol change: append it to a table (never insert; order is layout),
@@ -161,7 +161,9 @@ def check_coverage() -> None:
         missing = sorted(have - carried)
         extra = sorted(carried - have)
         problems += [f"{cls.__name__}.{m} is not carried by the serial protocol" for m in missing]
-        problems += [f"the serial protocol carries {cls.__name__}.{e}, which is gone" for e in extra]
+        problems += [
+            f"the serial protocol carries {cls.__name__}.{e}, which is gone" for e in extra
+        ]
     if problems:
         raise WireCoverageError(
             "; ".join(problems) + ". Add it to the field tables in "

@@ -62,7 +62,9 @@ def parse_link_fault(text: str) -> ScheduledLinkFault:
         v = float(value) if value else _DEFAULT_VALUE.get(fault, 0.0)
         at = float(when) if when else 0.0
     except ValueError:
-        raise ValueError(f"{text!r}: expected NAME[=VALUE][@SECONDS], e.g. drop_bytes=0.01@2")
+        raise ValueError(
+            f"{text!r}: expected NAME[=VALUE][@SECONDS], e.g. drop_bytes=0.01@2"
+        ) from None
     if at < 0 or v < 0 or (fault in _PROBABILITIES and v > 1):
         raise ValueError(f"{text!r}: the value or the time is out of range")
     return ScheduledLinkFault(fault, v, at)

@@ -69,7 +69,7 @@ class PayloadError(ValueError):
 
 def time_ms(now_s: float) -> int:
     """Host time on the wire: whole milliseconds, modulo 2**32 (wraps after 49.7 days)."""
-    return int(math.floor(now_s * 1000.0 + 0.5)) & 0xFFFFFFFF
+    return math.floor(now_s * 1000.0 + 0.5) & 0xFFFFFFFF
 
 
 @dataclass(frozen=True)
@@ -209,9 +209,7 @@ class _Table:
 
     def __init__(self, table: tuple[WireField, ...], n_zones: int, n_heaters: int) -> None:
         self.fields = table
-        self.counts = [
-            {"chair": 1, "zone": n_zones, "heater": n_heaters}[f.per] for f in table
-        ]
+        self.counts = [{"chair": 1, "zone": n_zones, "heater": n_heaters}[f.per] for f in table]
         self.format = "".join(f.code * c for f, c in zip(table, self.counts, strict=True))
         self.struct = struct.Struct("<" + self.format)
         self.per_unit = np.repeat([f.per_unit for f in table], self.counts).astype(np.float64)

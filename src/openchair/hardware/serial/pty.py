@@ -8,6 +8,7 @@ faster and more forgiving than a UART; the protocol's timing (§6) is what a rea
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import threading
@@ -80,10 +81,8 @@ class BoardEmulator:
         if self._thread is not None:
             self._thread.join(timeout=2.0)
         for fd in (self._master, self._slave):
-            try:
+            with contextlib.suppress(OSError):
                 os.close(fd)
-            except OSError:
-                pass
 
     def __enter__(self) -> BoardEmulator:
         return self.start()
