@@ -4,8 +4,9 @@ A number travels as a little-endian integer: ``raw = round(value × per_unit)`` 
 per_unit`` (division by the integer keeps a decoded value within a range whose ends are whole
 counts, such as 800.0 mm, exactly as an encoded one); the unit is the one in the field's name
 (``_mm``, ``_n``, ``_kpa``, ...). Per-zone and per-heater fields carry one value per air zone
-or heater, in the order the board's description lists them. The tables are the single source of truth for the encoder, the decoder and the byte
-layouts in docs/PROTOCOL.md (a test checks the document against them).
+or heater, in the order the board's description lists them. The tables are the single source of
+truth for the encoder, the decoder and the byte layouts in docs/PROTOCOL.md (a test checks the
+document against them).
 
 **Adding a field** is a protocol change: append it to a table (never insert; order is layout),
 raise :data:`~openchair.hardware.serial.messages.PROTOCOL_VERSION`, and document it.
