@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import select
 import threading
 import time
 from collections.abc import Callable
@@ -297,10 +298,12 @@ class SerialDriver:
             return self._pending.pop(0)
         while True:
             remaining = deadline - self._clock()
-            self._port.timeout = max(0.0, min(remaining, 0.05))
             try:
-                data = self._port.read(max(1, self._port.in_waiting))
-            except (serial.SerialException, OSError) as err:
+                # Wait on the descriptor ourselves: changing pyserial's timeout reconfigures the
+                # port (tcsetattr) on every call, which costs more than the exchange itself.
+                ready, _, _ = select.select([self._port.fileno()], [], [], max(0.0, remaining))
+                data = self._port.read(self._port.in_waiting or 1) if ready else b""
+            except (serial.SerialException, OSError, ValueError) as err:
                 self._fail(f"cannot read from the board: {err}")
                 return None
             if data:
