@@ -18,7 +18,7 @@ from openchair.body.model import BodyParams
 from openchair.cli.app import _register_commands, app
 from openchair.control import Session, SimulatedClock, run_session
 from openchair.control.record import Outcome, SessionRecord
-from openchair.hardware.contract import ChairDriver, Commands, Readings
+from openchair.hardware.contract import BoardFault, ChairDriver, Commands, Readings
 from openchair.hardware.serial import PROTOCOL_VERSION, ProtocolVersionError, SerialDriver
 from openchair.hardware.serial.board import Board
 from openchair.hardware.serial.linkfaults import ScheduledLinkFault, parse_link_fault
@@ -231,3 +231,47 @@ def test_cli_refuses_a_board_of_another_version_without_a_traceback() -> None:
         result = CliRunner().invoke(app, ["selftest", "--driver", f"serial:{em.path}"])
     assert result.exit_code == 2
     assert "protocol version 2" in result.output and "Traceback" not in result.output
+
+
+# -- timing: the watchdog is fed by commands only; heartbeats keep a thinking host's link ---------
+
+
+def test_a_host_that_stops_to_think_keeps_the_link_by_heartbeats() -> None:
+    """Between the scan and the program the host compiles for a while: the board (following the
+    host's clock) must not take that pause for a pulled cable."""
+    with emulated() as (em, driver):
+        d = driver.description
+        frame = Commands.safe(d, 1)
+        for k in range(5):
+            driver.read(k * 0.01)
+            driver.write(frame, k * 0.01)
+        time.sleep(0.6)  # more than twice the watchdog timeout without a COMMAND or a POLL
+        r = driver.read(0.05)
+        assert em.board.trips == []
+        assert int(r.fault_flags[0]) == 0
+        assert driver.fault is None
+
+
+def test_wall_clock_board_trips_its_watchdog_when_only_polls_arrive() -> None:
+    """Like a real board: time is its own, and POLLs and HEARTBEATs do not feed the watchdog."""
+    board = Board(bodies(), seed=SEED, clock="wall")
+    with BoardEmulator(board) as em:
+        driver = SerialDriver(em.path, report=lambda _: None)
+        driver.open()
+        d = driver.description
+        frame = Commands.safe(d, 1)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 0.2:
+            driver.read(time.monotonic() - t0)
+            driver.write(frame, time.monotonic() - t0)
+            time.sleep(0.01)
+        assert not int(driver.read(0.0).fault_flags[0])
+        silent_from = time.monotonic()
+        flags = 0
+        while not flags and time.monotonic() - silent_from < 1.0:
+            time.sleep(0.01)
+            flags = int(driver.read(0.0).fault_flags[0])
+        waited = time.monotonic() - silent_from
+        driver.close()
+    assert flags & int(BoardFault.WATCHDOG) and flags & int(BoardFault.SAFE_STATE)
+    assert 0.24 <= waited < 0.25 + 0.1
