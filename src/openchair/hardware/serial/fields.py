@@ -103,7 +103,7 @@ READINGS_FIELDS: tuple[WireField, ...] = (
     WireField("legrest_current_a", "h", 1000),
     WireField("occupied", "B", kind="bool", note="1 = someone seated"),
     WireField("stop_button", "B", kind="bool", note="1 = pressed"),
-    WireField("fault_flags", "H", 1, note="bit field, §5.4"),
+    WireField("fault_flags", "H", 1, note="bit field, see below"),
 )
 """The READINGS payload after its 10-byte prefix (§5.3), in this order."""
 
