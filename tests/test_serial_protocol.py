@@ -26,6 +26,7 @@ from openchair.hardware.serial.messages import (
     Event,
     EventKind,
     MsgType,
+    PayloadError,
     decode_description,
     encode_description,
 )
@@ -168,3 +169,29 @@ def test_the_documented_field_tables_match_the_code() -> None:
         for i, f in enumerate(table):
             step = "" if f.kind in ("str", "names", "bool") else f"{f.scale:g}"
             assert f"| {i + 1} | `{f.name}` | {f.wire_type} | {step} | {f.per} |" in text, f.name
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 255), st.integers(0, 0xFFFF), st.binary(max_size=120))
+def test_any_well_framed_message_never_crashes_board_or_host_decoders(
+    msg_type: int, seq: int, payload: bytes
+) -> None:
+    """A frame can pass its CRC and still carry nonsense (a buggy peer): refused, never a crash."""
+    board = _BOARD
+    board.receive(encode_frame(1, msg_type, seq, payload), 0.0)
+    board.out.clear()
+    codec = Codec(board.description)
+    for decode in (
+        lambda: codec.decode_readings(payload, 0.0),
+        lambda: codec.decode_commands(payload),
+        lambda: decode_description(payload),
+        lambda: BoardHello.decode(payload),
+        lambda: Event.decode(payload),
+    ):
+        try:
+            decode()
+        except PayloadError:
+            pass
+
+
+_BOARD = Board(BodyBatch.from_params([BodyParams.from_percentile(50, "male")]))

@@ -18,6 +18,7 @@ wall clock throughout, like a real board.
 from __future__ import annotations
 
 import dataclasses
+import struct
 from collections.abc import Callable
 from typing import Literal
 
@@ -165,14 +166,14 @@ class Board:
             elif kind is MsgType.BYE:
                 self._go_safe()
                 self.armed = False
-        except (PayloadError, ValueError) as err:
+        except (PayloadError, ValueError, struct.error) as err:
             self._event(EventKind.COMMAND_REJECTED, frame.seq, f"bad payload: {err}")
 
     def _on_hello(self, frame: Frame) -> None:
         try:
             lo, hi = HELLO.unpack(frame.payload)
-        except ValueError:
-            return
+        except struct.error:
+            return  # not a HELLO of any version: ignored
         self._send(MsgType.BOARD_HELLO, self._hello().encode())
         if not lo <= self.version <= hi:
             self.armed = False
