@@ -53,8 +53,8 @@ def register(app: typer.Typer) -> None:
         fault: Annotated[
             list[str] | None,
             typer.Option(
-                help="A twin fault NAME@SECONDS or a link fault NAME=VALUE@SECONDS (value, time optional) "
-                "(repeatable; seconds of board time). Link faults: "
+                help="A twin fault NAME@SECONDS or a link fault NAME=VALUE@SECONDS (value and "
+                "time optional; repeatable; seconds of board time). Link faults: "
                 + ", ".join(f.value for f in LinkFault)
             ),
         ] = None,
