@@ -275,3 +275,21 @@ def test_wall_clock_board_trips_its_watchdog_when_only_polls_arrive() -> None:
         driver.close()
     assert flags & int(BoardFault.WATCHDOG) and flags & int(BoardFault.SAFE_STATE)
     assert 0.24 <= waited < 0.25 + 0.1
+
+
+def test_scan_command_over_the_emulator_reports_the_body_map_without_a_truth_column() -> None:
+    import json
+
+    _register_commands()
+    expected = json.loads(CliRunner().invoke(app, ["scan", "--seed", str(SEED), "--json"]).output)
+    with BoardEmulator(Board(bodies(), seed=SEED)) as em:
+        result = CliRunner().invoke(app, ["scan", "--driver", f"serial:{em.path}", "--json"])
+        refused = CliRunner().invoke(
+            app, ["run", "quick", "--driver", f"serial:{em.path}", "--fault", "pump_dead@1"]
+        )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["outcome"] == "ok" and "error_mm" not in data  # a real chair has no truth
+    for name, y in expected["landmarks_y_mm"].items():
+        assert data["landmarks_y_mm"][name] == pytest.approx(y, abs=1.0), name
+    assert refused.exit_code == 2 and "board-emulator --fault" in refused.output
