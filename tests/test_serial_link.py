@@ -162,7 +162,7 @@ def test_duplicated_frames_change_nothing() -> None:
 
 def test_a_delayed_link_changes_nothing_while_replies_come_in_time() -> None:
     in_process = run_program(_twin(), scan=False).chairs[0]
-    with emulated(link_faults=[parse_link_fault("delay=2@1")]) as (_, driver):
+    with emulated(link_faults=[parse_link_fault("delay=1@1")]) as (_, driver):
         record = run_program(driver, scan=False).chairs[0]
         assert driver.missed_total == 0
     assert (record.outcome, record.reason) == (in_process.outcome, in_process.reason)
@@ -171,7 +171,7 @@ def test_a_delayed_link_changes_nothing_while_replies_come_in_time() -> None:
 
 @pytest.mark.parametrize("spec", ["drop_bytes=0.0005@1", "corrupt_bytes=0.0005@1", "garbage=300@2"])
 def test_lost_or_damaged_bytes_cost_frames_not_the_session(spec: str) -> None:
-    with emulated(link_faults=[parse_link_fault(spec)], reply_timeout_s=0.03) as (em, driver):
+    with emulated(link_faults=[parse_link_fault(spec)], reply_timeout_s=0.015) as (em, driver):
         record = run_program(driver, scan=False)
         lost = driver.missed_total + em.board.decoder.stats.bad_frames
         bad = driver.stats.bad_frames + driver.stats.overflows + em.board.decoder.stats.bad_frames
@@ -293,3 +293,21 @@ def test_scan_command_over_the_emulator_reports_the_body_map_without_a_truth_col
     for name, y in expected["landmarks_y_mm"].items():
         assert data["landmarks_y_mm"][name] == pytest.approx(y, abs=1.0), name
     assert refused.exit_code == 2 and "board-emulator --fault" in refused.output
+
+
+def test_a_reading_the_board_marks_missing_stops_the_driver_instead_of_reaching_the_rules() -> None:
+    with emulated() as (em, driver):
+        twin = em.board.twin
+        assert twin is not None
+        good = driver.read(0.01)
+        real_read = twin.read
+
+        def broken_sensor(now_s: float) -> Readings:
+            r = real_read(now_s)
+            r.heater_temp_c = np.full_like(r.heater_temp_c, np.nan)
+            return r
+
+        twin.read = broken_sensor  # type: ignore[method-assign]
+        r = driver.read(0.02)
+    assert driver.fault is not None and "heater_temp_c" in driver.fault
+    assert r is good and r.time_s == 0.01  # the old readings, ageing: driver_lost follows

@@ -16,12 +16,14 @@ says why, in words. A board speaking another protocol version is refused at :met
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import select
 import threading
 import time
 from collections.abc import Callable
 
+import numpy as np
 import serial
 
 from openchair.hardware.contract import ChairDescription, Commands, Readings
@@ -43,6 +45,22 @@ from openchair.hardware.serial.messages import (
 
 _LOG = logging.getLogger("openchair.serial")
 DEFAULT_BAUD = 921600
+
+
+def _missing_readings(r: Readings) -> list[str]:
+    """Fields the board marked "no valid reading" (NaN after decoding).
+
+    The safety rules compare readings with limits, and a NaN compares false with everything, so a
+    missing reading would pass them unseen. Such readings are never handed on: the driver stops
+    with a fault instead, and the supervisor's ``driver_lost`` puts the chair in its safe state.
+    """
+    return [
+        f.name
+        for f in dataclasses.fields(r)
+        if isinstance(v := getattr(r, f.name), np.ndarray)
+        and v.dtype.kind == "f"
+        and bool(np.isnan(v).any())
+    ]
 
 
 class LinkError(RuntimeError):
@@ -248,6 +266,13 @@ class SerialDriver:
                     )
                     return False
                 if header.poll_seq == seq:
+                    missing = _missing_readings(readings)
+                    if missing:
+                        self._fail(
+                            "the board reports no valid reading for "
+                            f"{', '.join(missing)}: the chair cannot be driven safely without it"
+                        )
+                        return False
                     self._last = readings
                     self.misses = 0
                     return True
