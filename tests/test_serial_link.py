@@ -19,7 +19,12 @@ from openchair.cli.app import _register_commands, app
 from openchair.control import Session, SimulatedClock, run_session
 from openchair.control.record import Outcome, SessionRecord
 from openchair.hardware.contract import BoardFault, ChairDriver, Commands, Readings
-from openchair.hardware.serial import PROTOCOL_VERSION, ProtocolVersionError, SerialDriver
+from openchair.hardware.serial import (
+    PROTOCOL_VERSION,
+    LinkError,
+    ProtocolVersionError,
+    SerialDriver,
+)
 from openchair.hardware.serial.board import Board
 from openchair.hardware.serial.linkfaults import ScheduledLinkFault, parse_link_fault
 from openchair.hardware.serial.pty import BoardEmulator
@@ -311,3 +316,17 @@ def test_a_reading_the_board_marks_missing_stops_the_driver_instead_of_reaching_
         r = driver.read(0.02)
     assert driver.fault is not None and "heater_temp_c" in driver.fault
     assert r is good and r.time_s == 0.01  # the old readings, ageing: driver_lost follows
+
+
+def test_no_board_on_the_port_is_a_clear_error_not_a_hang() -> None:
+    board = Board(bodies(), seed=SEED)
+    em = BoardEmulator(board)  # opened but not serving: nothing answers
+    try:
+        driver = SerialDriver(em.path, open_timeout_s=0.2)
+        t0 = time.monotonic()
+        with pytest.raises(LinkError, match="no answer from a board"):
+            driver.open()
+        assert time.monotonic() - t0 < 1.0
+        driver.close()
+    finally:
+        em.stop()

@@ -194,3 +194,25 @@ def test_any_well_framed_message_never_crashes_board_or_host_decoders(
 
 
 _BOARD = Board(BodyBatch.from_params([BodyParams.from_percentile(50, "male")]))
+
+
+def test_emulator_fault_options_parse_or_say_what_is_known() -> None:
+    import typer
+
+    from openchair.cli.board_emulator_cmd import split_faults
+    from openchair.hardware.serial.linkfaults import LinkFault, parse_link_fault
+    from openchair.hardware.twin import TwinFault
+
+    twin, link = split_faults(["pump_dead@30", "drop_bytes=0.01@2", "cable_pulled@5", "duplicate"])
+    assert twin == [(TwinFault.PUMP_DEAD, 30.0)]
+    assert [(f.fault, f.value, f.at_s) for f in link] == [
+        (LinkFault.DROP_BYTES, 0.01, 2.0),
+        (LinkFault.CABLE_PULLED, 0.0, 5.0),
+        (LinkFault.DUPLICATE, 0.0, 0.0),
+    ]
+    with pytest.raises(ValueError, match="link faults: drop_bytes"):
+        parse_link_fault("unplugged")
+    with pytest.raises(ValueError, match="out of range"):
+        parse_link_fault("drop_bytes=2")
+    with pytest.raises(typer.BadParameter, match="link faults: drop_bytes"):
+        split_faults(["bogus@3"])
