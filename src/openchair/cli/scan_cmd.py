@@ -79,18 +79,17 @@ def register(app: typer.Typer) -> None:
             console = Console()
             console.print(f"[bold]scan:[/] {chair.message} ({result.duration_s:.1f} s)")
             if m is not None:
-                table = Table(title="Body map (scan) against the twin's truth")
-                for col in ("landmark", "scanned mm", "true mm", "error mm"):
+                title = "Body map (scan)" + (" against the twin's truth" if truth else "")
+                cols = ("landmark", "scanned mm", "true mm", "error mm")[: 4 if truth else 2]
+                table = Table(title=title)
+                for col in cols:
                     table.add_column(col, justify="left" if col == "landmark" else "right")
                 order = truth or m.landmarks_y_mm
                 for n in sorted(LANDMARKS, key=lambda k: order[k], reverse=True):
-                    known = n in truth
-                    table.add_row(
-                        n,
-                        f"{m.landmarks_y_mm[n]:.0f}",
-                        f"{truth[n]:.0f}" if known else "-",
-                        f"{m.landmarks_y_mm[n] - truth[n]:+.0f}" if known else "-",
-                    )
+                    row = [n, f"{m.landmarks_y_mm[n]:.0f}"]
+                    if truth:
+                        row += [f"{truth[n]:.0f}", f"{m.landmarks_y_mm[n] - truth[n]:+.0f}"]
+                    table.add_row(*row)
                 console.print(table)
                 depths = ", ".join(f"{r} {m.comfortable_depth_mm[r]:.0f}" for r in REGION_NAMES)
                 console.print(f"[bold]comfortable depth (mm):[/] {depths}")
