@@ -215,6 +215,10 @@ def test_board_reboot_mid_session_is_reported_and_the_massage_not_resumed() -> N
         assert twin is not None
         assert float(twin._frame.depth_target_mm[0]) == 0.0
         assert not twin._frame.knead_speed_cpm.any() and not twin._frame.heater_target_c.any()
+        # Going on takes an explicit step: opening the driver again re-arms the board.
+        driver.open()
+        assert em.board.armed and driver.fault is None
+        assert driver.read(30.0).time_s == 30.0
     chair = record.chairs[0]
     assert (chair.outcome, chair.reason) == (Outcome.FAULT, "driver_lost")
     assert chair.seconds < 4.0

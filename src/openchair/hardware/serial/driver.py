@@ -63,8 +63,11 @@ def _missing_readings(r: Readings) -> list[str]:
     ]
 
 
-class LinkError(RuntimeError):
-    """The board cannot be reached or does not answer as a board."""
+class LinkError(OSError):
+    """The board cannot be reached or does not answer as a board (the message names the port).
+
+    An ``OSError``, as the driver contract's ``open()`` promises for a chair that cannot be
+    reached."""
 
 
 class ProtocolVersionError(LinkError):
@@ -124,8 +127,12 @@ class SerialDriver:
         """Open the port, agree on the protocol version, learn the chair, take first readings.
 
         Raises :class:`ProtocolVersionError` for a board of another version and
-        :class:`LinkError` when nothing answers as a board within ``open_timeout_s``.
+        :class:`LinkError` when nothing answers as a board within ``open_timeout_s``. Calling it
+        again while the link is well does nothing; after a fault (the board restarted) it starts
+        afresh, which re-arms the board: that is the explicit step that lets a massage go on.
         """
+        if self._port is not None and self._codec is not None and self.fault is None:
+            return  # open and well: opening again is harmless, as for every driver
         if self._port is None:
             if isinstance(self._port_spec, str):
                 try:
@@ -215,7 +222,7 @@ class SerialDriver:
 
     def read(self, now_s: float) -> Readings:
         """The readings as of ``now_s``; the last good ones (ageing) if the link has failed."""
-        if self._codec is None:
+        if self._codec is None or self._port is None:
             raise LinkError("the serial driver is not open: call open() first")
         if self.fault is None:
             wait = 0.0 if self.misses >= self.lost_after_misses else self.reply_timeout_s
@@ -225,7 +232,7 @@ class SerialDriver:
 
     def write(self, commands: Commands, now_s: float) -> None:
         """Send one command frame; raises ``CommandRangeError`` before anything is sent."""
-        if self._codec is None:
+        if self._codec is None or self._port is None:
             raise LinkError("the serial driver is not open: call open() first")
         commands.validate(self.description)
         payload = self._codec.encode_commands(commands, time_ms(now_s))
