@@ -17,9 +17,9 @@ from openchair.body.model import BodyParams
 from openchair.hardware.contract import ChairDescription, Commands, Readings
 from openchair.hardware.serial import SerialDriver
 from openchair.hardware.serial.board import Board
+from openchair.hardware.serial.emulator import BoardEmulator
 from openchair.hardware.serial.framing import FrameDecoder, encode_frame
 from openchair.hardware.serial.messages import Codec, MsgType, ReadingsHeader
-from openchair.hardware.serial.pty import BoardEmulator
 
 
 def codec_costs(n: int = 5000) -> dict[str, float]:

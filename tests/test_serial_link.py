@@ -26,8 +26,8 @@ from openchair.hardware.serial import (
     SerialDriver,
 )
 from openchair.hardware.serial.board import Board
+from openchair.hardware.serial.emulator import BoardEmulator
 from openchair.hardware.serial.linkfaults import ScheduledLinkFault, parse_link_fault
-from openchair.hardware.serial.pty import BoardEmulator
 from openchair.hardware.twin import TwinChair, TwinFault
 from openchair.programs import load_program
 from openchair.scan import run_scan

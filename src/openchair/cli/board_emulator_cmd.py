@@ -67,7 +67,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Emulate the control board on a new pty: print its path, serve until Ctrl-C."""
         from openchair.hardware.serial.board import Board
-        from openchair.hardware.serial.pty import BoardEmulator
+        from openchair.hardware.serial.emulator import BoardEmulator
 
         if clock not in ("host", "wall"):
             raise typer.BadParameter(f"{clock!r}: use host or wall", param_hint="--clock")

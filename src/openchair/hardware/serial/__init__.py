@@ -3,8 +3,8 @@
 Modules, one job each: ``framing`` (COBS + CRC-32 frames on the byte stream), ``fields`` (the
 field tables: wire type, scaling and unit of every value), ``messages`` (the message types and
 their payloads), ``driver`` (:class:`SerialDriver`, the host side), ``board`` (the board's protocol
-logic around the digital twin), ``linkfaults`` (injectable faults of the wire) and ``pty`` (the
-emulator behind a pseudo-terminal). docs/PROTOCOL.md is the specification.
+logic around the digital twin), ``linkfaults`` (injectable faults of the wire) and ``emulator``
+(the board behind a pseudo-terminal). docs/PROTOCOL.md is the specification.
 """
 
 from openchair.hardware.serial.driver import (
