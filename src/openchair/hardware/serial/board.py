@@ -69,10 +69,18 @@ class Board:
         boot_id: int = 1,
         twin_faults: list[tuple[TwinFault, float]] | None = None,
         log: Callable[[str], None] | None = None,
+        link_timeout_s: float | None = None,
     ) -> None:
+        """``link_timeout_s``: how long the host may send nothing at all before the board's clock
+        runs on by itself (the COMMAND watchdog timeout unless given; tests that compare a run
+        with the twin in-process lengthen it, so that a stall of the whole test machine is not
+        taken for a pulled cable)."""
         if bodies.batch_size != 1:
             raise ValueError("a board drives one chair")
         self.description = description or ChairDescription()
+        self.link_timeout_s = (
+            self.description.watchdog_timeout_s if link_timeout_s is None else link_timeout_s
+        )
         self._bodies = bodies
         self._seed = seed
         self.clock: ClockMode = clock
@@ -241,7 +249,7 @@ class Board:
             self._free_run is None
             and self.clock == "host"
             and last is not None
-            and wall_s - last >= timeout
+            and wall_s - last >= self.link_timeout_s
         ):
             # Nothing from the host for the timeout: from now on the board's clock is its own,
             # counted from the last command, so the twin's watchdog acts as a real board's would.

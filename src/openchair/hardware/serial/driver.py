@@ -31,6 +31,7 @@ from openchair.hardware.serial.framing import Frame, FrameDecoder, LinkStats, en
 from openchair.hardware.serial.messages import (
     HELLO,
     PROTOCOL_VERSION,
+    READINGS_PREFIX,
     STATUS_ARMED,
     TIME,
     BoardHello,
@@ -45,6 +46,9 @@ from openchair.hardware.serial.messages import (
 
 _LOG = logging.getLogger("openchair.serial")
 DEFAULT_BAUD = 921600
+LINK_DOWN_PROBE_S = 0.002
+POLLS_REMEMBERED = 64
+"""A READINGS answering a POLL older than this many frames is too old to use."""
 
 
 def _missing_readings(r: Readings) -> list[str]:
@@ -79,14 +83,20 @@ class BoardRebootedError(LinkError):
 
 
 class SerialDriver:
-    """The driver contract over a serial port (a path, or an open pyserial port for tests)."""
+    """The driver contract over a serial port (a path, or an open pyserial port for tests).
+
+    ``reply_timeout_s`` (20 ms) bounds the wait for a READINGS: long enough for any working link,
+    short enough that a lost frame does not make the 100 Hz loop miss its 50 ms deadline.
+    ``heartbeat_s``: the longest the host stays silent. ``lost_after_misses``: polls in a row
+    without their answer before the link is reported down and only probed briefly.
+    """
 
     def __init__(
         self,
         port: str | serial.Serial,
         *,
         baudrate: int = DEFAULT_BAUD,
-        reply_timeout_s: float = 0.05,
+        reply_timeout_s: float = 0.02,
         open_timeout_s: float = 2.0,
         heartbeat_s: float = 0.05,
         lost_after_misses: int = 3,
@@ -104,6 +114,9 @@ class SerialDriver:
         self._port: serial.Serial | None = None
         self._decoder = FrameDecoder()
         self._pending: list[Frame] = []
+        self._poll_times: dict[int, float] = {}
+        """Host time of each recent POLL, by its seq: a READINGS is stamped with its POLL's."""
+        self._taken_seq: int | None = None
         self._codec: Codec | None = None
         self._desc: ChairDescription | None = None
         self._last: Readings | None = None
@@ -124,7 +137,7 @@ class SerialDriver:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def open(self) -> None:
-        """Open the port, agree on the protocol version, learn the chair, take first readings.
+        """Open the port, agree on the protocol version and learn the chair's description.
 
         Raises :class:`ProtocolVersionError` for a board of another version and
         :class:`LinkError` when nothing answers as a board within ``open_timeout_s``. Calling it
@@ -179,8 +192,8 @@ class SerialDriver:
         self.boot_id = hello.boot_id
         self._codec = Codec(self._desc)
         self._last = None
-        if not self._poll(0.0, self.open_timeout_s):
-            raise LinkError(f"the board on {self._port_name} answered HELLO but not POLL")
+        self._taken_seq = None
+        self._poll_times.clear()
         if self._heartbeat is None:
             self._stop.clear()
             self._heartbeat = threading.Thread(target=self._beat, name="serial-heartbeat")
@@ -224,8 +237,18 @@ class SerialDriver:
         """The readings as of ``now_s``; the last good ones (ageing) if the link has failed."""
         if self._codec is None or self._port is None:
             raise LinkError("the serial driver is not open: call open() first")
-        if self.fault is None:
-            wait = 0.0 if self.misses >= self.lost_after_misses else self.reply_timeout_s
+        if self._last is None:
+            # The first readings after open: the board's clock starts from this POLL's time.
+            if not self._poll(now_s, self.open_timeout_s):
+                raise LinkError(
+                    f"the board on {self._port_name} answered HELLO but sends no readings"
+                    + (f": {self.fault}" if self.fault else "")
+                )
+        elif self.fault is None:
+            # Once the link looks down, only a short look per tick (a fast-running session must
+            # not stall): any answer that arrives, even to an earlier POLL, brings it back.
+            lost = self.misses >= self.lost_after_misses
+            wait = min(self.reply_timeout_s, LINK_DOWN_PROBE_S) if lost else self.reply_timeout_s
             self._poll(now_s, wait)
         assert self._last is not None
         return self._last
@@ -249,40 +272,31 @@ class SerialDriver:
         return self._port_spec if isinstance(self._port_spec, str) else "the port"
 
     def _poll(self, now_s: float, wait_s: float) -> bool:
+        """Ask for readings as of ``now_s`` and wait up to ``wait_s`` for them.
+
+        A READINGS that answers an earlier POLL (a slow or lossy link) is taken too if it is the
+        newest yet, stamped with that POLL's time, so the supervisor judges its true age. True
+        once the answer to this POLL has come in time; only that counts the link as well.
+        """
         self._host_ms = time_ms(now_s)
         try:
             seq = self._send(MsgType.POLL, TIME.pack(self._host_ms))
         except (serial.SerialException, OSError) as err:
             self._fail(f"cannot write to the board: {err}")
             return False
+        self._poll_times[seq] = now_s
+        self._poll_times.pop((seq - POLLS_REMEMBERED) & 0xFFFF, None)
         deadline = self._clock() + wait_s
-        assert self._codec is not None
         while True:
             frame = self._next_frame(deadline)
             if frame is None:
                 break
             if frame.type == MsgType.READINGS and frame.version == PROTOCOL_VERSION:
-                try:
-                    header, readings = self._codec.decode_readings(frame.payload, now_s)
-                except PayloadError:
-                    continue
-                if self._last is not None and not header.status & STATUS_ARMED:
-                    self._fail(
-                        "the board is no longer armed (it restarted or was told BYE): it holds "
-                        "its safe state; the session is not resumed"
-                    )
-                    return False
-                if header.poll_seq == seq:
-                    missing = _missing_readings(readings)
-                    if missing:
-                        self._fail(
-                            "the board reports no valid reading for "
-                            f"{', '.join(missing)}: the chair cannot be driven safely without it"
-                        )
-                        return False
-                    self._last = readings
+                if self._take_readings(frame) == seq:
                     self.misses = 0
                     return True
+                if self.fault is not None:
+                    return False
             elif frame.type == MsgType.BOARD_HELLO:
                 self._note_hello(frame)
                 if self.fault is not None:
@@ -297,6 +311,37 @@ class SerialDriver:
                 "the safety supervisor stops the session once the readings are too old"
             )
         return False
+
+    def _take_readings(self, frame: Frame) -> int | None:
+        """Keep a READINGS frame if it is the newest; return its POLL's seq (None: not kept)."""
+        assert self._codec is not None
+        if len(frame.payload) < READINGS_PREFIX.size:
+            return None
+        poll_seq = int(READINGS_PREFIX.unpack_from(frame.payload)[0])
+        asked_at = self._poll_times.get(poll_seq)
+        ahead = (poll_seq - self._taken_seq) & 0xFFFF if self._taken_seq is not None else 1
+        if asked_at is None or not 0 < ahead < 0x8000:
+            return None  # a repeat, or older than what the host already has
+        try:
+            header, readings = self._codec.decode_readings(frame.payload, asked_at)
+        except PayloadError:
+            return None
+        if self._last is not None and not header.status & STATUS_ARMED:
+            self._fail(
+                "the board is no longer armed (it restarted or was told BYE): it holds "
+                "its safe state; the session is not resumed"
+            )
+            return None
+        missing = _missing_readings(readings)
+        if missing:
+            self._fail(
+                "the board reports no valid reading for "
+                f"{', '.join(missing)}: the chair cannot be driven safely without it"
+            )
+            return None
+        self._last = readings
+        self._taken_seq = poll_seq
+        return poll_seq
 
     def _note_hello(self, frame: Frame) -> None:
         try:
