@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -98,8 +99,14 @@ def _twin() -> TwinChair:
     return TwinChair(bodies(), seeds=[SEED])
 
 
+@functools.cache
+def _on_twin(scan: bool) -> SessionRecord:
+    """The short program on the twin in-process: what the link must reproduce."""
+    return run_program(_twin(), scan=scan)
+
+
 def test_whole_program_over_the_pty_ends_as_on_the_twin() -> None:
-    in_process = run_program(_twin()).chairs[0]
+    in_process = _on_twin(True).chairs[0]
     with emulated() as (em, driver):
         assert isinstance(driver, ChairDriver)  # the contract, checked at run time too
         record = run_program(driver)
@@ -114,7 +121,7 @@ def test_whole_program_over_the_pty_ends_as_on_the_twin() -> None:
     assert over_wire.max_force_n == pytest.approx(in_process.max_force_n, abs=1.5)
     assert over_wire.max_pressure_kpa == pytest.approx(in_process.max_pressure_kpa, abs=0.2)
     assert over_wire.max_temp_c == pytest.approx(in_process.max_temp_c, abs=0.1)
-    assert [e.rule for e in record.events] == [e.rule for e in run_program(_twin()).events]
+    assert [e.rule for e in record.events] == [e.rule for e in _on_twin(True).events]
 
 
 @pytest.mark.slow
@@ -168,7 +175,7 @@ def test_every_twin_fault_reaches_the_host_through_the_protocol(fault: TwinFault
 
 
 def test_duplicated_frames_change_nothing() -> None:
-    in_process = run_program(_twin(), scan=False)
+    in_process = _on_twin(False)
     with emulated(link_faults=[parse_link_fault("duplicate")]) as (_, driver):
         record = run_program(driver, scan=False)
     assert record.chairs[0].outcome is Outcome.COMPLETED
@@ -179,7 +186,7 @@ def test_duplicated_frames_change_nothing() -> None:
 
 
 def test_a_delayed_link_changes_nothing_while_replies_come_in_time() -> None:
-    in_process = run_program(_twin(), scan=False).chairs[0]
+    in_process = _on_twin(False).chairs[0]
     with emulated(link_faults=[parse_link_fault("delay=1@1")]) as (_, driver):
         record = run_program(driver, scan=False).chairs[0]
         assert driver.missed_total == 0
