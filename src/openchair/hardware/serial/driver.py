@@ -16,14 +16,12 @@ says why, in words. A board speaking another protocol version is refused at :met
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import logging
 import select
 import threading
 import time
 from collections.abc import Callable
 
-import numpy as np
 import serial
 
 from openchair.hardware.contract import ChairDescription, Commands, Readings
@@ -49,22 +47,6 @@ DEFAULT_BAUD = 921600
 LINK_DOWN_PROBE_S = 0.002
 POLLS_REMEMBERED = 64
 """A READINGS answering a POLL older than this many frames is too old to use."""
-
-
-def _missing_readings(r: Readings) -> list[str]:
-    """Fields the board marked "no valid reading" (NaN after decoding).
-
-    The safety rules compare readings with limits, and a NaN compares false with everything, so a
-    missing reading would pass them unseen. Such readings are never handed on: the driver stops
-    with a fault instead, and the supervisor's ``driver_lost`` puts the chair in its safe state.
-    """
-    return [
-        f.name
-        for f in dataclasses.fields(r)
-        if isinstance(v := getattr(r, f.name), np.ndarray)
-        and v.dtype.kind == "f"
-        and bool(np.isnan(v).any())
-    ]
 
 
 class LinkError(OSError):
@@ -332,7 +314,10 @@ class SerialDriver:
                 "its safe state; the session is not resumed"
             )
             return None
-        missing = _missing_readings(readings)
+        # The safety rules compare readings with limits, and a NaN compares false with everything:
+        # a missing reading would pass them unseen. So it is never handed on; the driver stops
+        # with a fault and the supervisor's ``driver_lost`` puts the chair in its safe state.
+        missing = self._codec.last_missing
         if missing:
             self._fail(
                 "the board reports no valid reading for "

@@ -237,6 +237,8 @@ class Codec:
         self.readings = _Table(READINGS_FIELDS, n_z, n_h)
         self.command_size = TIME.size + self.commands.struct.size
         self.readings_size = READINGS_PREFIX.size + self.readings.struct.size
+        self.last_missing: tuple[str, ...] = ()
+        """Fields the last decoded READINGS marked "no valid reading" (decoded as NaN)."""
 
     # Commands: the host encodes (and refuses what does not fit), the board decodes.
 
@@ -298,7 +300,13 @@ class Codec:
         header = ReadingsHeader(*READINGS_PREFIX.unpack_from(payload))
         t = self.readings
         raw = np.array(t.struct.unpack_from(payload, READINGS_PREFIX.size), dtype=np.float64)
-        values = np.where(t.nullable & (raw == t.lo), np.nan, raw / t.per_unit)
+        absent = t.nullable & (raw == t.lo)
+        values = np.where(absent, np.nan, raw / t.per_unit)
+        self.last_missing = (
+            tuple(f.name for f, s in zip(t.fields, t.slices, strict=True) if absent[s].any())
+            if absent.any()
+            else ()
+        )
         parts: dict[str, object] = {"time_s": time_s}
         for f, s in zip(t.fields, t.slices, strict=True):
             v = values[s]
