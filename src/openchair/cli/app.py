@@ -25,6 +25,7 @@ def _register_commands() -> None:
         return
     _registered.append(True)
     from openchair.cli import (
+        board_emulator_cmd,
         body_cmd,
         breaks_cmd,
         exercises_cmd,
@@ -49,6 +50,7 @@ def _register_commands() -> None:
     plan_cmd.register(app)
     breaks_cmd.register(app)
     posture_cmd.register(app)
+    board_emulator_cmd.register(app)
 
 
 def main() -> None:

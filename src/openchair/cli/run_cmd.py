@@ -13,12 +13,13 @@ import typer
 from rich.console import Console
 from rich.live import Live
 
-from openchair.body.batch import BodyBatch
 from openchair.body.bodymap import BodyMapBatch
 from openchair.body.model import BodyParams
 from openchair.cli.body_spec import parse_body
 from openchair.cli.session_view import live_view, summary_table
 from openchair.control.record import Outcome, SessionRecord
+from openchair.hardware.contract import ChairDriver
+from openchair.hardware.open import open_driver
 from openchair.hardware.twin import TwinChair, TwinFault, UnknownFaultError
 from openchair.hardware.twin.faults import parse_fault
 from openchair.programs import ProgramError, load_program
@@ -83,6 +84,7 @@ def run_on_twin(
     scan: bool = True,
     body_map: Path | None = None,
     options: ServiceOptions | None = None,
+    driver_spec: str = "twin",
 ) -> SessionRecord:
     """Scan (unless a map is given or scanning is off), run the session to the end (or Ctrl-C,
     or SIGTERM) on an in-process chair service with the twin, return the record. Event times
@@ -94,14 +96,23 @@ def run_on_twin(
             typer.echo(m, err=True)
         raise typer.Exit(2) from None
     maps: BodyMapBatch | None = None
+    driver = open_cli_driver(driver_spec, body, seed)
+    twin = driver if isinstance(driver, TwinChair) else None
+    if twin is None and (faults or not (scan or body_map)):
+        driver.close()
+        typer.echo(
+            "--fault and --no-scan need the twin in-process; give a board's faults to "
+            "openchair board-emulator --fault instead",
+            err=True,
+        )
+        raise typer.Exit(2)
     if body_map is not None:
         try:
             maps = BodyMapBatch.from_maps([load_map(body_map)])
         except ValueError as err:
             typer.echo(str(err), err=True)
             raise typer.Exit(2) from None
-    twin = TwinChair(BodyBatch.from_params([body]), seeds=[seed])
-    if maps is None and not scan:
+    if maps is None and not scan and twin is not None:
         maps = twin.bodies.true_maps()
     pending = sorted(faults, key=lambda f: f.at_s)
     view: Live | None = None
@@ -113,7 +124,7 @@ def run_on_twin(
             return
         s = act.session
         program_s = now_s - s.start_s
-        while pending and pending[0].at_s <= program_s:
+        while twin is not None and pending and pending[0].at_s <= program_s:
             twin.inject(pending.pop(0).fault)
         if view is not None and s.ticks % 10 == 0:
             view.update(live_view(s, program_s))
@@ -141,7 +152,7 @@ def run_on_twin(
     opts = options or ServiceOptions()
     opts.speed = speed
     try:
-        service = build_service(opts, driver=twin, on_tick=on_tick)
+        service = build_service(opts, driver=driver, on_tick=on_tick)
     except StoreError as err:
         typer.echo(str(err), err=True)
         raise typer.Exit(2) from None
@@ -173,6 +184,20 @@ def run_on_twin(
         typer.echo(message if message.startswith("scan") else f"scan: {message}", err=True)
         raise typer.Exit(1)
     return from_program_start(outcome.record, outcome.start_s)
+
+
+def open_cli_driver(spec: str, body: BodyParams, seed: int) -> ChairDriver:
+    """``open_driver`` with its errors as a message and exit status 2 instead of a traceback."""
+    from openchair.hardware.serial import LinkError
+
+    try:
+        return open_driver(spec, body=body, seed=seed)
+    except (ValueError, LinkError) as err:
+        typer.echo(f"--driver: {err}", err=True)
+        raise typer.Exit(2) from None
+
+
+DRIVER_HELP = "twin (default), or serial:PORT for a control board (e.g. serial:/dev/ttyUSB0)."
 
 
 def _finish(record: SessionRecord, as_json: bool) -> None:
@@ -208,6 +233,7 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option(help="Reuse a saved body map (openchair scan --save).")
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+        driver: Annotated[str, typer.Option(help=DRIVER_HELP)] = "twin",
     ) -> None:
         """Scan, run a session on the twin, print its summary (exit 1 unless it completed)."""
         params = parse_body(body)
@@ -225,6 +251,7 @@ def register(app: typer.Typer) -> None:
             live=console is not None and console.is_terminal and factor is not None,
             scan=scan,
             body_map=body_map,
+            driver_spec=driver,
         )
         _finish(record, as_json)
 

@@ -15,6 +15,7 @@ from rich.table import Table
 from openchair.body.batch import BodyBatch
 from openchair.body.landmarks import LANDMARKS, REGION_NAMES
 from openchair.cli.body_spec import parse_body
+from openchair.cli.run_cmd import DRIVER_HELP, open_cli_driver
 from openchair.hardware.twin import TwinChair, UnknownFaultError
 from openchair.hardware.twin.faults import parse_fault
 from openchair.scan import ScanOutcome, save_map
@@ -35,17 +36,25 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option(help="Seed for the twin's sensor noise.")] = 0,
         save: Annotated[Path | None, typer.Option(help="Write the body map as JSON.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        driver: Annotated[str, typer.Option(help=DRIVER_HELP)] = "twin",
     ) -> None:
         """Scan a person on the twin: the body map, and its error against the twin's truth."""
         params = parse_body(body)
         bodies = BodyBatch.from_params([params])
-        twin = TwinChair(bodies, seeds=[seed])
+        chair_driver = open_cli_driver(driver, params, seed)
+        twin = chair_driver if isinstance(chair_driver, TwinChair) else None
+        if fault and twin is None:
+            raise typer.BadParameter(
+                "twin faults are injected in the board emulator (board-emulator --fault)",
+                param_hint="--fault",
+            )
         for f in fault or []:
+            assert twin is not None
             try:
                 twin.inject(parse_fault(f))
             except UnknownFaultError as err:
                 raise typer.BadParameter(str(err), param_hint="--fault") from None
-        service = build_service(ServiceOptions(speed=None), driver=twin)
+        service = build_service(ServiceOptions(speed=None), driver=chair_driver)
         refusal = ""
         try:
             result = asyncio.run(scan_once(service)).scan
@@ -67,7 +76,12 @@ def register(app: typer.Typer) -> None:
                 Console().print(f"[bold]scan:[/] {refused['message']}")
             sys.exit(1)
         chair = result.chairs[0]
-        truth = {n: float(v) for n, v in zip(LANDMARKS, bodies.landmarks_y_mm[0], strict=True)}
+        # Only the twin knows the true body; a real chair's scan has nothing to compare with.
+        truth = (
+            {n: float(v) for n, v in zip(LANDMARKS, bodies.landmarks_y_mm[0], strict=True)}
+            if twin is not None
+            else {}
+        )
         data: dict[str, object] = {
             "outcome": chair.outcome.value,
             "message": chair.message,
@@ -77,7 +91,8 @@ def register(app: typer.Typer) -> None:
         m = chair.body_map
         if m is not None:
             data["landmarks_y_mm"] = m.landmarks_y_mm
-            data["error_mm"] = {n: round(m.landmarks_y_mm[n] - truth[n], 1) for n in LANDMARKS}
+            if truth:
+                data["error_mm"] = {n: round(m.landmarks_y_mm[n] - truth[n], 1) for n in LANDMARKS}
             data["comfortable_depth_mm"] = m.comfortable_depth_mm
             data["comfort_force_n"] = m.comfort_force_n
             if save is not None:
@@ -88,16 +103,17 @@ def register(app: typer.Typer) -> None:
             console = Console()
             console.print(f"[bold]scan:[/] {chair.message} ({result.duration_s:.1f} s)")
             if m is not None:
-                table = Table(title="Body map (scan) against the twin's truth")
-                for col in ("landmark", "scanned mm", "true mm", "error mm"):
+                title = "Body map (scan)" + (" against the twin's truth" if truth else "")
+                cols = ("landmark", "scanned mm", "true mm", "error mm")[: 4 if truth else 2]
+                table = Table(title=title)
+                for col in cols:
                     table.add_column(col, justify="left" if col == "landmark" else "right")
-                for n in sorted(LANDMARKS, key=lambda k: truth[k], reverse=True):
-                    table.add_row(
-                        n,
-                        f"{m.landmarks_y_mm[n]:.0f}",
-                        f"{truth[n]:.0f}",
-                        f"{m.landmarks_y_mm[n] - truth[n]:+.0f}",
-                    )
+                order = truth or m.landmarks_y_mm
+                for n in sorted(LANDMARKS, key=lambda k: order[k], reverse=True):
+                    row = [n, f"{m.landmarks_y_mm[n]:.0f}"]
+                    if truth:
+                        row += [f"{truth[n]:.0f}", f"{m.landmarks_y_mm[n] - truth[n]:+.0f}"]
+                    table.add_row(*row)
                 console.print(table)
                 depths = ", ".join(f"{r} {m.comfortable_depth_mm[r]:.0f}" for r in REGION_NAMES)
                 console.print(f"[bold]comfortable depth (mm):[/] {depths}")

@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from openchair.body.batch import BodyBatch
 from openchair.body.model import BodyParams
+from openchair.cli.run_cmd import DRIVER_HELP, open_cli_driver
 from openchair.hardware.twin import TwinChair, TwinFault, UnknownFaultError
 from openchair.hardware.twin.faults import parse_fault
 from openchair.selftest import SelfTestReport, SimulatedTicker, Verdict, run_selftest
@@ -46,24 +46,28 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
         seed: Annotated[int, typer.Option(help="Seed for the twin's sensor noise.")] = 0,
+        driver: Annotated[str, typer.Option(help=DRIVER_HELP)] = "twin",
     ) -> None:
         """Move every actuator through its range and report each part as pass or fail."""
         try:
             faults = [parse_fault(f) for f in fault or []]
         except UnknownFaultError as err:
             raise typer.BadParameter(str(err), param_hint="--fault") from None
-        twin = TwinChair(
-            BodyBatch.from_params([BodyParams.from_percentile(50, "male", seed=seed)]),
-            seeds=[seed],
-        )
+        chair = open_cli_driver(driver, BodyParams.from_percentile(50, "male", seed=seed), seed)
+        if faults and not isinstance(chair, TwinChair):
+            raise typer.BadParameter(
+                "twin faults are injected in the board emulator (board-emulator --fault)",
+                param_hint="--fault",
+            )
         for f in faults:
-            twin.inject(f)
+            chair.inject(f)  # type: ignore[attr-defined]
         with Console(stderr=True).status("self-test: starting") as status:
             report = run_selftest(
-                twin,
+                chair,
                 SimulatedTicker(),
                 progress=lambda part: status.update(f"self-test: checking {part}"),
             )
+        chair.close()
         if as_json:
             typer.echo(json.dumps(report.to_dict(), indent=2))
         else:

@@ -8,11 +8,10 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from openchair.body.batch import BodyBatch
 from openchair.body.model import BodyParams
 from openchair.control.clock import Clock, RealClock, SimulatedClock
 from openchair.hardware.contract import ChairDriver
-from openchair.hardware.twin import TwinChair
+from openchair.hardware.open import DriverSpecError, open_driver
 from openchair.programs.loader import ProgramLibrary
 from openchair.service.hub import FrameHub
 from openchair.service.loop import ChairLoop, OnTick
@@ -20,7 +19,7 @@ from openchair.service.people import PeopleDirectory
 from openchair.service.records import Recorder
 from openchair.service.service import ChairService
 
-DRIVERS = ("twin",)
+DRIVERS = ("twin", "serial:PORT")
 
 
 class UnknownDriverError(ValueError):
@@ -28,11 +27,15 @@ class UnknownDriverError(ValueError):
 
 
 def make_driver(name: str, body: BodyParams | None = None, seed: int = 0) -> ChairDriver:
-    """The chair driver called ``name``; the twin seats ``body`` (default: an average man)."""
-    if name == "twin":
-        params = body or BodyParams.from_percentile(50, "male")
-        return TwinChair(BodyBatch.from_params([params]), seeds=[seed])
-    raise UnknownDriverError(f"unknown driver {name!r}; choose one of {', '.join(DRIVERS)}")
+    """The chair driver named ``name`` (``twin``, or ``serial:PORT[@BAUD]`` for a control board),
+    open; the twin seats ``body`` (default: an average man). A board that cannot be reached is an
+    ``UnknownDriverError`` too: both are a wrong ``--driver`` value to the person typing it."""
+    from openchair.hardware.serial import LinkError
+
+    try:
+        return open_driver(name, body=body, seed=seed)
+    except (DriverSpecError, LinkError) as err:
+        raise UnknownDriverError(str(err)) from None
 
 
 def make_clock(speed: float | None) -> Clock:
