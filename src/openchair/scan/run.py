@@ -19,9 +19,6 @@ from openchair.safety.supervisor import SafetyEvent, SafetySupervisor
 from openchair.scan.estimate import ChairEstimate, ScanOutcome, estimate_chair
 from openchair.scan.routine import ScanRoutine
 
-SCAN_END_ALIGN_S = 1.0
-"""A scan hands over on a whole second of chair time: every chair of a batch ends its scan on the
-same tick as it would alone, so a body verified among a population replays exactly alone."""
 RETRACTED_MM = 1.0
 SCAN_COMFORT_FORCE_N = 15.0
 """While scanning, before anyone's map is known, the supervisor allows only this much force."""
@@ -43,7 +40,12 @@ def provisional_map(batch_size: int) -> BodyMapBatch:
 class ScanResult:
     chairs: tuple[ChairEstimate, ...]
     duration_s: float
+    """From the first tick to the last: always ``limits.scan_duration_max_s`` less one tick, as
+    the scan hands over at that fixed time (see :func:`run_scan`)."""
     events: tuple[SafetyEvent, ...]
+    chairs_ready_s: tuple[float, ...] = ()
+    """Per chair, when its own sweep was over and its rollers back in (from the scan's start;
+    ``inf`` if never): how long the scan took for that person, before the fixed handover."""
 
     @property
     def ok(self) -> bool:
@@ -67,7 +69,12 @@ def run_scan(
     tick_s: float = 0.01,
 ) -> ScanResult:
     """Sweep, then retract; every frame through the supervisor. Simulated or real time alike:
-    the caller's driver decides (the twin advances to each ``now_s``)."""
+    the caller's driver decides (the twin advances to each ``now_s``).
+
+    The scan hands over at a fixed time, ``limits.scan_duration_max_s`` after it began, which
+    every scan fits in; a chair that is ready earlier holds still until then. So a program
+    starts at the same time for a person scanned alone and among any batch, and a body verified
+    in a population replays exactly alone (docs/VERIFY.md)."""
     n = driver.batch_size
     supervised = SupervisedDriver(
         driver,
@@ -75,23 +82,17 @@ def run_scan(
     )
     routine = ScanRoutine(driver.description, n, limits)
     t = start_s
-    max_ticks = round(limits.scan_duration_max_s / tick_s)
-    align = max(1, round(SCAN_END_ALIGN_S / tick_s))
-    end_k: int | None = None
-    for k in range(max_ticks):
+    handover_ticks = round(limits.scan_duration_max_s / tick_s)
+    ready_s = np.full(n, np.inf)
+    for k in range(handover_ticks):
         t = start_s + k * tick_s
         readings = supervised.read(t)
-        if end_k is None:
-            frame = routine.hold(readings) if routine.finished else routine.setpoints(readings)
-            supervised.write(frame, readings, t)
-            # Hand over once every chair's rollers are back in: a program must not start with
-            # the rollers still out where the sweep left them, above the head.
-            if routine.finished and bool(np.all(readings.depth_mm < RETRACTED_MM)):
-                end_k = min(-(-k // align) * align, max_ticks - 1)
-        else:
-            supervised.write(routine.hold(readings), readings, t)
-        if end_k is not None and k >= end_k:
-            break
+        frame = routine.hold(readings) if routine.finished else routine.setpoints(readings)
+        supervised.write(frame, readings, t)
+        # A chair is ready once its sweep is over and its rollers are back in: a program must
+        # not start with the rollers still out where the sweep left them, above the head.
+        ready = routine.done & (readings.depth_mm < RETRACTED_MM) & ~np.isfinite(ready_s)
+        ready_s[ready] = t - start_s
     duration = t - start_s
     rec = routine.record
     y = np.asarray(rec.stacked("y_mm"), dtype=np.float64)
@@ -112,7 +113,12 @@ def run_scan(
         )
         for i in range(n)
     )
-    return ScanResult(chairs, duration, tuple(supervised.supervisor.events))
+    return ScanResult(
+        chairs,
+        duration,
+        tuple(supervised.supervisor.events),
+        tuple(float(v) for v in ready_s),
+    )
 
 
 def nudge_shoulder(body_map: BodyMap, mm: float) -> BodyMap:
