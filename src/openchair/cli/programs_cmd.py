@@ -14,6 +14,7 @@ from rich.table import Table
 from openchair.body.batch import BodyBatch
 from openchair.body.model import BodyParams
 from openchair.hardware.contract import ChairDescription
+from openchair.inputs.outputs import OutputPathError, check_output_file, write_error
 from openchair.programs import ProgramError, ProgramLibrary, load_program, summarize
 from openchair.programs.loader import read_program_file
 from openchair.programs.model import Program
@@ -147,9 +148,19 @@ def plot(
     """Draw the program's timeline for an average body."""
     from openchair.programs.plot import plot_program
 
+    try:
+        check_output_file(out, "plot")
+        if out.suffix and out.suffix.lower() != ".png":
+            raise OutputPathError(f"{out}: the plot is a PNG picture; name the file .png")
+    except OutputPathError as err:
+        raise typer.BadParameter(str(err), param_hint="--out") from None
     program = _load_or_exit(program_id)
     maps = BodyBatch.from_params([BodyParams.from_percentile(50, "male")]).true_maps()
-    plot_program(program, maps, ChairDescription(), out)
+    try:
+        plot_program(program, maps, ChairDescription(), out)
+    except OSError as err:
+        typer.echo(f"--out: {write_error(out, err)}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"wrote {out}")
 
 

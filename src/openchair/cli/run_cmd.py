@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +17,14 @@ from openchair.body.batch import BodyBatch
 from openchair.body.bodymap import BodyMapBatch
 from openchair.body.model import BodyParams
 from openchair.cli.body_spec import parse_body
+from openchair.cli.options import seed_option
 from openchair.cli.session_view import live_view, summary_table
 from openchair.control import RealClock, Session, SimulatedClock, run_session
 from openchair.control.clock import Clock
 from openchair.control.record import Outcome, SessionRecord
 from openchair.hardware.twin import TwinChair, TwinFault, UnknownFaultError
 from openchair.hardware.twin.faults import parse_fault
+from openchair.inputs.limits import SPEED_FACTOR_MAX, SPEED_FACTOR_MIN
 from openchair.programs import ProgramError, load_program
 from openchair.scan import load_map, run_scan
 
@@ -44,8 +47,10 @@ def parse_fault_at(text: str) -> ScheduledFault:
         raise typer.BadParameter(
             f"{text!r}: expected NAME@SECONDS, e.g. pump_dead@30", param_hint="--fault"
         ) from None
-    if at < 0:
-        raise typer.BadParameter(f"{text!r}: the time must not be negative", param_hint="--fault")
+    if not math.isfinite(at) or at < 0:
+        raise typer.BadParameter(
+            f"{text!r}: the time must be a number of seconds, 0 or more", param_hint="--fault"
+        )
     return ScheduledFault(fault, at)
 
 
@@ -61,8 +66,17 @@ def parse_speed(text: str) -> float | None:
         raise typer.BadParameter(
             f"{text!r}: use realtime, fast or a factor like 10", param_hint="--speed"
         ) from None
-    if not 0 < speed <= 1000:
-        raise typer.BadParameter(f"{text}: the factor must be in (0, 1000]", param_hint="--speed")
+    return check_speed(speed)
+
+
+def check_speed(speed: float) -> float:
+    """A speed factor in ``SPEED_FACTOR_MIN..SPEED_FACTOR_MAX`` (NaN and infinity refused)."""
+    if not SPEED_FACTOR_MIN <= speed <= SPEED_FACTOR_MAX:
+        raise typer.BadParameter(
+            f"{speed:g}: the factor must be from {SPEED_FACTOR_MIN:g} to {SPEED_FACTOR_MAX:g} "
+            "(times real time)",
+            param_hint="--speed",
+        )
     return speed
 
 
@@ -167,7 +181,7 @@ def register(app: typer.Typer) -> None:
                 help="Inject a twin fault NAME@SECONDS after the program starts (repeatable)."
             ),
         ] = None,
-        seed: Annotated[int, typer.Option(help="Seed for the twin's sensor noise.")] = 0,
+        seed: Annotated[int, seed_option("Seed for the twin's sensor noise.")] = 0,
         scan: Annotated[
             bool, typer.Option(help="Scan first (--no-scan: use the twin's true body map).")
         ] = True,
@@ -200,6 +214,7 @@ def register(app: typer.Typer) -> None:
         speed: Annotated[float, typer.Option(help="How many times real time.")] = 10.0,
     ) -> None:
         """A seated average person: body scan, then the Quick program at 10× real time."""
+        check_speed(speed)
         console = Console()
         console.print(
             "[bold]openchair demo[/]: a body scan, then the Quick program (7 min) for an average "

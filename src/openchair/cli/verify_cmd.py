@@ -23,6 +23,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from openchair.cli.options import seed_option
+from openchair.inputs.outputs import OutputPathError, prepare_output_dir, write_error
 from openchair.programs import ProgramError, ProgramLibrary, load_program
 from openchair.programs.model import Program
 from openchair.verify.result import VerifyResult
@@ -129,7 +131,7 @@ def register(app: typer.Typer) -> None:
         bodies: Annotated[
             int, typer.Option(min=1, max=100_000, help="How many simulated bodies.")
         ] = DEFAULT_BODIES,
-        seed: Annotated[int, typer.Option(help="Seed of the body population.")] = 0,
+        seed: Annotated[int, seed_option("Seed of the body population.")] = 0,
         intensity: Annotated[int, typer.Option(min=1, max=5, help="1..5")] = 3,
         workers: Annotated[
             int | None, typer.Option(min=1, max=64, help="Processes (default: every core).")
@@ -141,6 +143,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Scan and run programs on simulated bodies; check every tick (exit 1 if any fails)."""
         chosen = _load([*(programs or []), *(extra or [])])
+        if report is not None:
+            # Before the long run, not after it: a report that cannot be written loses nothing.
+            try:
+                prepare_output_dir(report, "report")
+            except OutputPathError as err:
+                raise typer.BadParameter(str(err), param_hint="--report") from None
         console = Console(stderr=True)
         total = estimate_chair_ticks(chosen, bodies)
         console.print(
@@ -175,13 +183,22 @@ def register(app: typer.Typer) -> None:
                 console.print("verification interrupted: no result")
                 raise typer.Exit(130) from None
             bar.update(task, completed=total)
+        report_failed: str | None = None
         if report is not None:
             from openchair.verify.report import write_report
 
-            index = write_report(result, report)
-            console.print(f"report: {index}")
+            try:
+                index = write_report(result, report)
+            except OSError as err:
+                report_failed = write_error(report, err)
+            else:
+                console.print(f"report: {index}")
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2))
         else:
             print_result(result, Console())
+        if report_failed is not None:
+            # The result is printed above; only the report is missing.
+            typer.echo(f"--report: {report_failed}", err=True)
+            sys.exit(2)
         sys.exit(0 if result.ok else 1)

@@ -12,8 +12,11 @@ import numpy as np
 from openchair.body.bodymap import BodyMap, BodyMapBatch
 from openchair.body.landmarks import LANDMARKS, REGION_NAMES
 from openchair.body.model import BodyParams, make_body
+from openchair.body.track import GRID_Y_MM
 from openchair.control.session import SHOULDER_HUNG_LANDMARKS, SupervisedDriver
 from openchair.hardware.contract import ChairDriver
+from openchair.inputs.files import load_json_bounded
+from openchair.inputs.limits import BODY_MAP_FILE_MAX_BYTES
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 from openchair.safety.supervisor import SafetyEvent, SafetySupervisor
 from openchair.scan.estimate import ChairEstimate, ScanOutcome, estimate_chair
@@ -150,11 +153,12 @@ def save_map(body_map: BodyMap, path: Path) -> None:
 
 
 def load_map(path: Path) -> BodyMap:
-    """Read a saved map; a damaged file gives a ValueError naming what is wrong."""
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path}: not a body map file: {err}") from None
+    """Read a saved map; a damaged file gives a ValueError naming what is wrong.
+
+    Only a regular file of at most ``BODY_MAP_FILE_MAX_BYTES``, nested no deeper than
+    ``NESTING_MAX_LEVELS``, is read; every value must be a finite number and every landmark on
+    the roller track."""
+    data = load_json_bounded(path, BODY_MAP_FILE_MAX_BYTES, "body map")
     if not isinstance(data, dict) or data.get("format") != "openchair body map 1":
         raise ValueError(f"{path}: not an openchair body map (format line missing)")
     try:
@@ -173,11 +177,23 @@ def load_map(path: Path) -> BodyMap:
         raise ValueError(f"{path}: a comfort force is outside 0..150 N")
     if any(not (math.isfinite(y) and math.isfinite(d)) for y, d in profile):
         raise ValueError(f"{path}: the back profile holds a value that is not a number")
-    return BodyMap(
-        landmarks,
-        depth,
-        force,
-        spots,
-        source=str(data.get("source", "scan")),
-        contact_depth_mm=profile,
-    )
+    track = (float(GRID_Y_MM[0]), float(GRID_Y_MM[-1]))
+    for name, y in landmarks.items():
+        if not math.isfinite(y):
+            raise ValueError(f"{path}: landmark {name} is {y!r}, not a number")
+        if not track[0] <= y <= track[1]:
+            raise ValueError(
+                f"{path}: landmark {name} at {y!r} mm is not on the roller track "
+                f"({track[0]:g}..{track[1]:g} mm)"
+            )
+    try:
+        return BodyMap(
+            landmarks,
+            depth,
+            force,
+            spots,
+            source=str(data.get("source", "scan")),
+            contact_depth_mm=profile,
+        )
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
