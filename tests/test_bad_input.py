@@ -53,9 +53,10 @@ repeat = 100
 [[step.step.step.step]]
 repeat = 100
 [[step.step.step.step.step]]
-seconds = 0.000018
+seconds = 0.1
 """
-"""The 207-byte program of the issue: it validated, then expanded to 10^8 steps when run."""
+"""Like the 207-byte program of the issue, which validated with steps of 18 µs, then expanded
+to 10^8 steps when run (steps are now at least 0.1 s, which alone does not bound the size)."""
 
 
 def flat(text: str) -> str:
@@ -209,10 +210,10 @@ def test_a_hundred_thousand_bad_steps_validate_in_seconds_with_the_first_problem
     took = time.process_time() - t0
     messages = caught.value.messages
     assert len(messages) == PROBLEMS_SHOWN_MAX + 1
-    assert messages[0] == "many.toml:5: step 1: seconds: -1 must be above 0.0"
+    assert messages[0] == "many.toml:5: step 1: seconds: -1 is below 0.1"
     assert (
         messages[-2]
-        == f"many.toml:{4 + 2 * PROBLEMS_SHOWN_MAX - 1}: step 50: seconds: -1 must be above 0.0"
+        == f"many.toml:{4 + 2 * PROBLEMS_SHOWN_MAX - 1}: step 50: seconds: -1 is below 0.1"
     )
     assert "99,950 more problems" in messages[-1]
     # Quadratic before: five minutes. Linear now: a few seconds on a loaded machine.
@@ -323,3 +324,15 @@ def test_a_report_that_fails_to_write_after_verification_keeps_the_result(
     )  # fmt: skip
     assert_refused(result, "--report", "No space left on device")
     assert "PASS" in result.stdout or "FAIL" in result.stdout
+
+
+def test_a_step_shorter_than_a_tenth_of_a_second_is_refused(tmp_path: Path) -> None:
+    # It compiled to no tick at all, and `programs plot` failed with an IndexError.
+    path = tmp_path / "instant.toml"
+    path.write_text(
+        'name = "T"\ndescription = "d"\nminutes = 0.00001\n[[step]]\nseconds = 0.0006\n'
+        'technique = "knead"\n'
+    )
+    assert_refused(cli("programs", "validate", str(path)), "seconds: 0.0006 is below 0.1", code=1)
+    out = tmp_path / "instant.png"
+    assert_refused(cli("programs", "plot", str(path), "--out", str(out)), "below 0.1")

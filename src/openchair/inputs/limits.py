@@ -20,6 +20,10 @@ would crash them."""
 PROGRAM_GROUPS_DEPTH_MAX: Final[int] = 8
 """Groups of steps inside groups, at most this deep."""
 
+STEP_SECONDS_MIN: Final[float] = 0.1
+"""A timed step lasts at least ten control ticks: a shorter one is nothing a chair can do, and
+one shorter than a tick compiles to no tick at all."""
+
 PROGRAM_STEPS_EXPANDED_MAX: Final[int] = 5000
 """A program, with every group's ``repeat`` written out, has at most this many timed steps (the
 built-in ones have 3 to 15). Four nested groups of ``repeat = 100`` would otherwise make 10^8

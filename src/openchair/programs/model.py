@@ -13,7 +13,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from openchair.body.landmarks import LANDMARKS, REGION_NAMES
-from openchair.inputs.limits import PROGRAM_GROUPS_DEPTH_MAX, PROGRAM_STEPS_EXPANDED_MAX
+from openchair.inputs.limits import (
+    PROGRAM_GROUPS_DEPTH_MAX,
+    PROGRAM_STEPS_EXPANDED_MAX,
+    STEP_SECONDS_MIN,
+)
 from openchair.safety.limits import DEFAULT_LIMITS
 
 Technique = Literal["knead", "tap", "knock", "clap", "shiatsu", "roll", "none"]
@@ -102,7 +106,9 @@ class Step(BaseModel):
     at: str | None = Field(
         None, description="Optional start time 'm:ss' from the program start, checked."
     )
-    seconds: float | None = Field(None, gt=0, le=1800, description="Duration of one repeat.")
+    seconds: float | None = Field(
+        None, ge=STEP_SECONDS_MIN, le=1800, description="Duration of one repeat."
+    )
     repeat: int = Field(1, ge=1, le=100)
     technique: Technique = "none"
     zone: str = Field(
