@@ -112,7 +112,7 @@ def run_on_twin(
             raise typer.Exit(2) from None
     elif scan:
         if console is not None:
-            console.print("scanning the back (about 17 s of chair time)…")
+            console.print("scanning the back (20 s of chair time)…")
         result = run_scan(twin)
         chair = result.chairs[0]
         if chair.body_map is None:
