@@ -336,3 +336,18 @@ def test_a_step_shorter_than_a_tenth_of_a_second_is_refused(tmp_path: Path) -> N
     assert_refused(cli("programs", "validate", str(path)), "seconds: 0.0006 is below 0.1", code=1)
     out = tmp_path / "instant.png"
     assert_refused(cli("programs", "plot", str(path), "--out", str(out)), "below 0.1")
+
+
+def test_names_in_a_program_file_are_shown_as_written_not_read_as_markup(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # '[/]' closed a markup tag that was never opened: every command showing it failed.
+    text = TINY.replace('"Tiny"', '"[/] [bold]x"').replace(
+        'technique = "roll"', 'name = "[/]"\ntechnique = "roll"'
+    )
+    (tmp_path / "markup.toml").write_text(text)
+    path = str(tmp_path / "markup.toml")
+    assert "[/] [bold]x" in cli("programs", "show", path).stdout
+    monkeypatch.setenv("OPENCHAIR_PROGRAMS_DIR", str(tmp_path))
+    assert "[/] [bold]x" in cli("programs", "list").stdout
+    assert cli("run", path, "--no-scan").exit_code == 0

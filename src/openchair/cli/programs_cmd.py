@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from openchair.body.batch import BodyBatch
@@ -63,12 +64,13 @@ def list_programs(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
         for col in ("id", "name", "min", "source", "description"):
             table.add_column(col)
         for r in rows:
+            # A program's texts come from a file: shown as written, never read as markup.
             table.add_row(
-                str(r["id"]),
-                str(r["name"]),
+                escape(str(r["id"])),
+                escape(str(r["name"])),
                 f"{r['minutes']:g}",
-                str(r["source"]),
-                str(r["description"]),
+                escape(str(r["source"])),
+                escape(str(r["description"])),
             )
         Console().print(table)
     for m in problems:
@@ -87,14 +89,14 @@ def show_program(
         return
     c = Console()
     about = " ".join(summary.description.split())
-    c.print(f"[bold]{summary.name}[/] ({summary.minutes:g} min): {about}")
+    c.print(f"[bold]{escape(summary.name)}[/] ({summary.minutes:g} min): {escape(about)}")
     steps = Table(title="Steps")
     for col in ("step", "at", "s", "technique", "zone", "depth", "speed"):
         steps.add_column(col)
     for s in summary.steps:
         start = float(s["start_s"])  # type: ignore[arg-type]
         steps.add_row(
-            str(s["label"]),
+            escape(str(s["label"])),
             f"{int(start // 60)}:{int(start % 60):02d}",
             f"{s['seconds']:g}",
             str(s["technique"]),

@@ -147,7 +147,8 @@ def run_on_twin(
                 f"{int(now_s // 60)}:{int(now_s % 60):02d} "
                 f"{s.compiled.step_label(s.compiled.step_at(s.program_tick))} — "
                 f"y {r.carriage_y_mm[0]:.0f} mm, depth {r.depth_mm[0]:.0f} mm, "
-                f"force {max(r.force_left_n[0], r.force_right_n[0]):.0f} N"
+                f"force {max(r.force_left_n[0], r.force_right_n[0]):.0f} N",
+                markup=False,  # the step's name comes from the program file
             )
 
     if live and console is not None:

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -65,7 +66,7 @@ def print_result(result: VerifyResult, console: Console) -> None:
     for p in result.programs:
         passed = p.passed(c)
         summary.add_row(
-            p.program_id,
+            escape(p.program_id),
             str(int(passed.sum())),
             f"[red]{int((~passed).sum())}[/]" if (~passed).any() else "0",
             f"{100 * _stat(np.median, p.coverage):.0f} %, {100 * _stat(np.min, p.coverage):.0f} %",
@@ -76,7 +77,7 @@ def print_result(result: VerifyResult, console: Console) -> None:
     for p in result.programs:
         if p.bodies.size == 0:
             continue
-        table = Table(title=f"{p.program_id}: worst margin per rule")
+        table = Table(title=f"{escape(p.program_id)}: worst margin per rule")
         for col in ("rule", "kind", "worst margin", "body", "failed"):
             table.add_column(col, justify="left" if col in ("rule", "kind") else "right")
         for rule in RULE_NAMES:
@@ -96,7 +97,8 @@ def print_result(result: VerifyResult, console: Console) -> None:
             body = int(p.bodies[i])
             console.print(
                 f"  [red]body {body}[/] fails {', '.join(p.failed_rules(i, c))} "
-                f"({p.outcome[i]})\n    replay: {result.replay_command(p.program_id, body)}"
+                f"({escape(p.outcome[i])})\n"
+                f"    replay: {escape(result.replay_command(p.program_id, body))}"
             )
         if len(failing) > FAILING_SHOWN:
             console.print(f"  … and {len(failing) - FAILING_SHOWN} more (--json lists them all)")
