@@ -351,3 +351,12 @@ def test_names_in_a_program_file_are_shown_as_written_not_read_as_markup(
     monkeypatch.setenv("OPENCHAIR_PROGRAMS_DIR", str(tmp_path))
     assert "[/] [bold]x" in cli("programs", "list").stdout
     assert cli("run", path, "--no-scan").exit_code == 0
+
+
+def test_a_body_map_with_thousands_of_tight_spots_is_refused(
+    tmp_path: Path, saved_map: dict[str, object]
+) -> None:
+    path = tmp_path / "spots.json"
+    path.write_text(json.dumps({**saved_map, "tight_spots_y_mm": [300.0] * 5000}))
+    with pytest.raises(ValueError, match="5000 tight spots; at most 32"):
+        load_map(path)

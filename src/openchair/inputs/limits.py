@@ -12,6 +12,10 @@ of 100,000 steps, every one wrong, is still read and reported, which the tests c
 BODY_MAP_FILE_MAX_BYTES: Final[int] = 256 * 1024
 """A saved body map is about 10 KiB (landmarks, regions and a back profile on a 5 mm grid)."""
 
+BODY_MAP_TIGHT_SPOTS_MAX: Final[int] = 32
+"""Tight spots a body map may list (the body model gives 2 to 5; the compiler and supervisor
+look at every one on every tick)."""
+
 NESTING_MAX_LEVELS: Final[int] = 24
 """Tables and arrays inside each other in a program or body-map file. A program with groups
 eight deep (its most) uses 21 levels; the TOML and JSON readers recurse, so far deeper files

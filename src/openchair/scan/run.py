@@ -16,7 +16,7 @@ from openchair.body.track import GRID_Y_MM
 from openchair.control.session import SHOULDER_HUNG_LANDMARKS, SupervisedDriver
 from openchair.hardware.contract import ChairDriver
 from openchair.inputs.files import load_json_bounded
-from openchair.inputs.limits import BODY_MAP_FILE_MAX_BYTES
+from openchair.inputs.limits import BODY_MAP_FILE_MAX_BYTES, BODY_MAP_TIGHT_SPOTS_MAX
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 from openchair.safety.supervisor import SafetyEvent, SafetySupervisor
 from openchair.scan.estimate import ChairEstimate, ScanOutcome, estimate_chair
@@ -177,6 +177,14 @@ def load_map(path: Path) -> BodyMap:
         raise ValueError(f"{path}: a comfort force is outside 0..150 N")
     if any(not (math.isfinite(y) and math.isfinite(d)) for y, d in profile):
         raise ValueError(f"{path}: the back profile holds a value that is not a number")
+    if len(profile) > GRID_Y_MM.size:
+        raise ValueError(
+            f"{path}: the back profile has {len(profile)} points; the track has {GRID_Y_MM.size}"
+        )
+    if len(spots) > BODY_MAP_TIGHT_SPOTS_MAX:
+        raise ValueError(
+            f"{path}: {len(spots)} tight spots; at most {BODY_MAP_TIGHT_SPOTS_MAX} allowed"
+        )
     track = (float(GRID_Y_MM[0]), float(GRID_Y_MM[-1]))
     for name, y in landmarks.items():
         if not math.isfinite(y):
