@@ -121,7 +121,10 @@ def test_a_fifo_or_a_device_is_refused_at_once_not_waited_on_or_read_forever(
     out = _openchair("programs", "validate", str(fifo), "/dev/zero")
     assert out.returncode == 1
     assert f"{fifo}: not a regular file" in out.stdout
-    assert "/dev/zero: not a regular file" in out.stdout
+    assert (
+        "/dev/zero: not a regular file (a pipe or a device); "
+        "a program must be a file of at most 4 MiB" in out.stdout
+    )
     out = _openchair("run", str(fifo))
     assert out.returncode == 2 and "not a regular file" in out.stderr
     out = _openchair("run", "quick", "--body-map", "/dev/zero")

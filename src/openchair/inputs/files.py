@@ -40,7 +40,8 @@ def read_bytes_bounded(path: Path, max_bytes: int, what: str) -> bytes:
             raise InputFileError(f"{path}: is a folder, not a {what} file")
         if not stat.S_ISREG(mode):
             raise InputFileError(
-                f"{path}: not a regular file (a pipe or a device); a {what} must be a file"
+                f"{path}: not a regular file (a pipe or a device); a {what} must be a file "
+                f"of at most {_size(max_bytes)}"
             )
         chunks: list[bytes] = []
         left = max_bytes + 1
