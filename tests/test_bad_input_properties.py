@@ -90,7 +90,7 @@ def options(names: list[str]) -> st.SearchStrategy[list[str]]:
 # -- command-line options -------------------------------------------------------------------------
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(
     args=options(
         [
@@ -115,7 +115,7 @@ THREE_SECONDS = 'name = "T"\ndescription = "d"\nminutes = 0.05\n[[step]]\nsecond
 """A program so short that a run with good options costs a quarter of a second."""
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(args=options(["--intensity", "--seed", "--body", "--fault"]))
 def test_run_options_give_a_session_or_a_clear_error(args: list[str]) -> None:
     # --speed is left at fast (a slow factor that is valid would take minutes; the parser's
@@ -249,7 +249,7 @@ def damaged_programs(draw: st.DrawFn) -> str:
     return "\n".join(lines)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(text=damaged_programs())
 def test_a_damaged_program_gives_a_program_or_errors_that_name_the_file(text: str) -> None:
     try:

@@ -3,15 +3,19 @@ different times (the printed replay command must show the same margins as the ba
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
+import pytest
 
 from openchair.body.batch import BodyBatch
 from openchair.body.model import BodyParams
 from openchair.hardware.twin import TwinChair
 from openchair.programs import parse_program
+from openchair.safety.limits import DEFAULT_LIMITS
 from openchair.scan import run_scan
 from openchair.verify.rules import RULE_NAMES
-from openchair.verify.runner import run_program_chunk, scan_chunk
+from openchair.verify.runner import ScannedChunk, run_program_chunk, scan_chunk
 
 PRESS = parse_program(
     """
@@ -44,26 +48,29 @@ BODIES = [
 ]
 
 
-def _sweep_end_s(params: BodyParams) -> float:
-    result = run_scan(TwinChair(BodyBatch.from_params([params]), seeds=[params.seed]))
-    return result.chairs_ready_s[0]
+@cache
+def chunk(*indices: int) -> ScannedChunk:
+    """The bodies ``indices`` scanned together (one index: alone), kept for every test."""
+    return scan_chunk([BODIES[i] for i in indices], list(indices))
 
 
 def test_the_bodies_scans_really_differ_in_length() -> None:
-    ends = [_sweep_end_s(p) for p in BODIES]
-    assert max(ends) - min(ends) >= 1.5, ends
+    result = run_scan(TwinChair(BodyBatch.from_params(BODIES), seeds=[p.seed for p in BODIES]))
+    ready = result.chairs_ready_s
+    assert max(ready) - min(ready) >= 1.5, ready
+    assert result.duration_s < DEFAULT_LIMITS.scan_duration_max_s  # and within the scan's limit
 
 
 def test_every_run_starts_at_the_same_time_after_the_scan_began() -> None:
-    alone = [scan_chunk([p], [i]).start_s for i, p in enumerate(BODIES)]
-    together = scan_chunk(BODIES, list(range(len(BODIES)))).start_s
-    assert alone == [together] * len(BODIES)
+    together = chunk(0, 1, 2).start_s
+    assert together == chunk(0).start_s == chunk(1).start_s
+    assert together == pytest.approx(DEFAULT_LIMITS.scan_duration_max_s)
 
 
 def test_a_body_in_a_batch_of_longer_scans_has_the_margins_of_its_replay_alone() -> None:
-    batch = run_program_chunk(PRESS, scan_chunk(BODIES, list(range(len(BODIES)))))
+    batch = run_program_chunk(PRESS, chunk(0, 1, 2))
     for i in (0, 1):
-        alone = run_program_chunk(PRESS, scan_chunk([BODIES[i]], [i]))
+        alone = run_program_chunk(PRESS, chunk(i))
         for rule in RULE_NAMES:
             assert alone.margins[rule][0] == batch.margins[rule][i], (i, rule)
         assert alone.peak_force_n[0] == batch.peak_force_n[i]
