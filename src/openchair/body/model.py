@@ -25,6 +25,7 @@ from openchair.body.landmarks import (
     SPINE_LANDMARKS,
 )
 from openchair.body.track import GRID_STEP_MM, GRID_Y_MM
+from openchair.inputs.limits import SEED_MAX
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 
 FloatArray = npt.NDArray[np.float64]
@@ -82,8 +83,8 @@ class BodyParams:
                 f"mass_kg: {self.mass_kg:g} kg at {self.stature_mm:g} mm is a body-mass index "
                 f"of {bmi:.1f}, outside 13..70"
             )
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise BodyParamsError(f"seed: {self.seed!r} must be a non-negative integer")
+        if not isinstance(self.seed, int) or not 0 <= self.seed <= SEED_MAX:
+            raise BodyParamsError(f"seed: {self.seed!r} must be a whole number 0..{SEED_MAX}")
 
     @classmethod
     def from_percentile(cls, percentile: float, sex: Sex, seed: int = 0) -> BodyParams:
