@@ -174,7 +174,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="e.g. percentile=5,sex=female or stature=1620,mass=60,sex=female"),
         ] = None,
-        speed: Annotated[str, typer.Option(help="realtime, fast, or a factor like 10.")] = "fast",
+        speed: Annotated[
+            str, typer.Option(help="realtime, fast, or a factor 0.1..1000 like 10.")
+        ] = "fast",
         intensity: Annotated[int, typer.Option(min=1, max=5, help="1..5")] = 3,
         fault: Annotated[
             list[str] | None,
