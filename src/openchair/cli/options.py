@@ -11,4 +11,4 @@ from openchair.inputs.limits import SEED_MAX
 
 def seed_option(help_text: str) -> Any:
     """``--seed``: 0 .. ``SEED_MAX``; typer refuses anything else with exit status 2."""
-    return typer.Option(min=0, max=SEED_MAX, help=f"{help_text} (0..{SEED_MAX})")
+    return typer.Option(min=0, max=SEED_MAX, help=help_text)
