@@ -89,7 +89,7 @@ def test_totals_that_do_not_add_up_and_negative_times_are_refused() -> None:
     msgs = errors_of(
         GOOD.replace('seconds = 30\ntechnique = "roll"', 'seconds = -5\ntechnique = "roll"')
     )
-    assert "p.toml:11: step 2: seconds: -5 must be above 0.0" in msgs
+    assert "p.toml:11: step 2: seconds: -5 is below 0.1" in msgs
 
 
 def test_overlapping_start_times_are_refused() -> None:

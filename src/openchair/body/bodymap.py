@@ -8,6 +8,7 @@ so that one program fits every body of a batch.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,6 +46,20 @@ class BodyMap:
             missing = [r for r in REGION_NAMES if r not in values]
             if missing:
                 raise ValueError(f"body map lacks {what} for: {', '.join(missing)}")
+        # NaN or infinity passes every range comparison unnoticed and then breaks a lookup on
+        # the track mid-session: a map holds numbers, or it is refused here.
+        for what, named in (
+            ("landmark", self.landmarks_y_mm),
+            ("comfortable depth", self.comfortable_depth_mm),
+            ("comfort force", self.comfort_force_n),
+        ):
+            bad = [k for k, v in named.items() if not _finite(v)]
+            if bad:
+                raise ValueError(f"body map: {what} {bad[0]} is {named[bad[0]]!r}, not a number")
+        if not all(_finite(y) for y in self.tight_spots_y_mm):
+            raise ValueError("body map: a tight spot's position is not a number")
+        if not all(_finite(y) and _finite(d) for y, d in self.contact_depth_mm):
+            raise ValueError("body map: the back profile holds a value that is not a number")
 
 
 @dataclass(frozen=True)
@@ -161,6 +176,10 @@ class BodyMapBatch:
             if self.has_contact_depth()[i]
             else (),
         )
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and math.isfinite(value)
 
 
 def grid_index(y_mm: float) -> int:

@@ -25,12 +25,22 @@ from openchair.body.landmarks import (
     SPINE_LANDMARKS,
 )
 from openchair.body.track import GRID_STEP_MM, GRID_Y_MM
+from openchair.inputs.limits import SEED_MAX
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 
 FloatArray = npt.NDArray[np.float64]
 
 
-__all__ = ["GRID_Y_MM", "Body", "BodyParams", "BodyParamsError", "Sex", "TightSpot", "make_body"]
+__all__ = [
+    "GRID_Y_MM",
+    "Body",
+    "BodyParams",
+    "BodyParamsError",
+    "Sex",
+    "TightSpot",
+    "check_fits_track",
+    "make_body",
+]
 
 
 class BodyParamsError(ValueError):
@@ -73,8 +83,8 @@ class BodyParams:
                 f"mass_kg: {self.mass_kg:g} kg at {self.stature_mm:g} mm is a body-mass index "
                 f"of {bmi:.1f}, outside 13..70"
             )
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise BodyParamsError(f"seed: {self.seed!r} must be a non-negative integer")
+        if not isinstance(self.seed, int) or not 0 <= self.seed <= SEED_MAX:
+            raise BodyParamsError(f"seed: {self.seed!r} must be a whole number 0..{SEED_MAX}")
 
     @classmethod
     def from_percentile(cls, percentile: float, sex: Sex, seed: int = 0) -> BodyParams:
@@ -182,9 +192,13 @@ class Body:
 
 
 def make_body(params: BodyParams) -> Body:
-    """Generate the body; everything random comes from ``params.seed``."""
+    """Generate the body; everything random comes from ``params.seed``.
+
+    Raises :class:`BodyParamsError` for a body whose neck lies off the roller track (see
+    :func:`check_fits_track`)."""
     rng = np.random.default_rng([params.seed, 0x0C4A1])
     landmarks = _landmarks(params, rng)
+    _check_on_track(params, landmarks)
     gap = _back_gap(params, landmarks)
     spots = _tight_spots(landmarks, rng)
     stiffness = _stiffness(params, landmarks, spots)
@@ -200,6 +214,25 @@ def make_body(params: BodyParams) -> Body:
         pain_threshold_spine_n=ppt_para * anthro.SPINE_PPT_FACTOR,
         region_ppt_n=region_ppt,
     )
+
+
+def check_fits_track(params: BodyParams) -> None:
+    """Raise :class:`BodyParamsError` unless the body's spine up to C7 lies on the roller track.
+
+    Stature and trunk proportion (drawn from the seed) place C7; at the tallest statures some
+    seeds put it above the track's top, where the chair has no rollers and the body model has no
+    tissue to describe the neck with. Cheap: only the landmarks are computed."""
+    _check_on_track(params, _landmarks(params, np.random.default_rng([params.seed, 0x0C4A1])))
+
+
+def _check_on_track(params: BodyParams, landmarks: dict[str, float]) -> None:
+    top = float(GRID_Y_MM[-1])
+    if landmarks["C7"] > top:
+        raise BodyParamsError(
+            f"stature_mm: {params.stature_mm:g} mm with seed {params.seed} puts the neck (C7) at "
+            f"{landmarks['C7']:.0f} mm, above the roller track's top at {top:g} mm: the chair "
+            "does not fit this person (a smaller stature, or another seed)"
+        )
 
 
 def _landmarks(params: BodyParams, rng: np.random.Generator) -> dict[str, float]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from openchair.body import anthropometry as anthro
-from openchair.body.model import BodyParams
+from openchair.body.model import BodyParams, BodyParamsError, check_fits_track
 
 _BMI_MEDIAN = {"male": 27.0, "female": 25.5}
 _BMI_LOG_SD = 0.15
@@ -26,15 +28,26 @@ def sample_population(n: int, rng: np.random.Generator) -> list[BodyParams]:
         stature = float(np.clip(rng.normal(s.stature_mean_mm, s.stature_sd_mm), 1400, 2050))
         bmi = float(np.clip(_BMI_MEDIAN[sex] * np.exp(rng.normal(0, _BMI_LOG_SD)), 17.0, 45.0))
         mass = float(np.clip(bmi * (stature / 1000.0) ** 2, 40.0, 190.0))
-        people.append(
-            BodyParams(
-                stature_mm=round(stature, 1),
-                mass_kg=round(mass, 1),
-                sex=sex,
-                lordosis=round(float(np.clip(rng.normal(1.0, 0.2), 0.4, 1.8)), 3),
-                kyphosis=round(float(np.clip(rng.normal(1.0, 0.2), 0.4, 1.8)), 3),
-                tissue_softness=round(float(np.clip(rng.normal(1.0, 0.15), 0.6, 1.6)), 3),
-                seed=int(rng.integers(0, 2**31)),
-            )
+        person = BodyParams(
+            stature_mm=round(stature, 1),
+            mass_kg=round(mass, 1),
+            sex=sex,
+            lordosis=round(float(np.clip(rng.normal(1.0, 0.2), 0.4, 1.8)), 3),
+            kyphosis=round(float(np.clip(rng.normal(1.0, 0.2), 0.4, 1.8)), 3),
+            tissue_softness=round(float(np.clip(rng.normal(1.0, 0.15), 0.6, 1.6)), 3),
+            seed=int(rng.integers(0, 2**31)),
         )
+        while not _fits_track(person):
+            # The tallest people with a long trunk can have the neck above the track (a few in
+            # a million): another seed redraws the trunk's proportion.
+            person = dataclasses.replace(person, seed=int(rng.integers(0, 2**31)))
+        people.append(person)
     return people
+
+
+def _fits_track(person: BodyParams) -> bool:
+    try:
+        check_fits_track(person)
+    except BodyParamsError:
+        return False
+    return True

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from openchair.body.landmarks import LANDMARKS, REGION_NAMES
 from openchair.body.model import Body, BodyParams, BodyParamsError, make_body
+from openchair.cli.options import seed_option
 
 DEFAULT_PERCENTILE = 50.0
 DEFAULT_SEX = "male"
@@ -50,9 +51,9 @@ def body_from_options(
             tissue_softness=softness,
             seed=seed,
         )
+        return make_body(params)
     except BodyParamsError as err:
         raise typer.BadParameter(str(err)) from None
-    return make_body(params)
 
 
 def body_to_dict(body: Body) -> dict[str, object]:
@@ -139,7 +140,7 @@ def register(app: typer.Typer) -> None:
         lordosis: Annotated[float, typer.Option(help="Lumbar curve multiplier.")] = 1.0,
         kyphosis: Annotated[float, typer.Option(help="Thoracic curve multiplier.")] = 1.0,
         softness: Annotated[float, typer.Option(help="Tissue softness multiplier.")] = 1.0,
-        seed: Annotated[int, typer.Option(help="Seed for tight spots and variation.")] = 0,
+        seed: Annotated[int, seed_option("Seed for tight spots and variation.")] = 0,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     ) -> None:
         """Print a seated body's landmarks, regions and tight spots (default: median man)."""

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import typer
 
-from openchair.body.model import BodyParams, BodyParamsError
+from openchair.body.model import BodyParams, BodyParamsError, check_fits_track
+from openchair.inputs.limits import SEED_MAX
 
 _KEYS = {"percentile", "stature", "mass", "sex", "lordosis", "kyphosis", "softness", "seed"}
 
@@ -32,6 +33,8 @@ def parse_body(spec: str | None) -> BodyParams:
     try:
         sex = fields.get("sex", "male")
         seed = int(fields.get("seed", "0"))
+        if not 0 <= seed <= SEED_MAX:
+            raise typer.BadParameter(f"seed: {seed} is outside 0..{SEED_MAX}", param_hint="--body")
         if "percentile" in fields:
             if "stature" in fields or "mass" in fields:
                 raise typer.BadParameter(
@@ -49,7 +52,7 @@ def parse_body(spec: str | None) -> BodyParams:
             raise typer.BadParameter("stature and mass go together", param_hint="--body")
         else:
             base = BodyParams.from_percentile(50, sex, seed)  # type: ignore[arg-type]
-        return BodyParams(
+        params = BodyParams(
             stature_mm=base.stature_mm,
             mass_kg=base.mass_kg,
             sex=base.sex,
@@ -58,6 +61,8 @@ def parse_body(spec: str | None) -> BodyParams:
             tissue_softness=float(fields.get("softness", "1")),
             seed=seed,
         )
+        check_fits_track(params)
+        return params
     except (BodyParamsError, ValueError) as err:
         if isinstance(err, typer.BadParameter):
             raise

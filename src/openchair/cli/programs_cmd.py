@@ -9,11 +9,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from openchair.body.batch import BodyBatch
 from openchair.body.model import BodyParams
 from openchair.hardware.contract import ChairDescription
+from openchair.inputs.outputs import OutputPathError, check_output_file, write_error
 from openchair.programs import ProgramError, ProgramLibrary, load_program, summarize
 from openchair.programs.loader import read_program_file
 from openchair.programs.model import Program
@@ -62,12 +64,13 @@ def list_programs(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
         for col in ("id", "name", "min", "source", "description"):
             table.add_column(col)
         for r in rows:
+            # A program's texts come from a file: shown as written, never read as markup.
             table.add_row(
-                str(r["id"]),
-                str(r["name"]),
+                escape(str(r["id"])),
+                escape(str(r["name"])),
                 f"{r['minutes']:g}",
-                str(r["source"]),
-                str(r["description"]),
+                escape(str(r["source"])),
+                escape(str(r["description"])),
             )
         Console().print(table)
     for m in problems:
@@ -86,14 +89,14 @@ def show_program(
         return
     c = Console()
     about = " ".join(summary.description.split())
-    c.print(f"[bold]{summary.name}[/] ({summary.minutes:g} min): {about}")
+    c.print(f"[bold]{escape(summary.name)}[/] ({summary.minutes:g} min): {escape(about)}")
     steps = Table(title="Steps")
     for col in ("step", "at", "s", "technique", "zone", "depth", "speed"):
         steps.add_column(col)
     for s in summary.steps:
         start = float(s["start_s"])  # type: ignore[arg-type]
         steps.add_row(
-            str(s["label"]),
+            escape(str(s["label"])),
             f"{int(start // 60)}:{int(start % 60):02d}",
             f"{s['seconds']:g}",
             str(s["technique"]),
@@ -147,9 +150,19 @@ def plot(
     """Draw the program's timeline for an average body."""
     from openchair.programs.plot import plot_program
 
+    try:
+        check_output_file(out, "plot")
+        if out.suffix and out.suffix.lower() != ".png":
+            raise OutputPathError(f"{out}: the plot is a PNG picture; name the file .png")
+    except OutputPathError as err:
+        raise typer.BadParameter(str(err), param_hint="--out") from None
     program = _load_or_exit(program_id)
     maps = BodyBatch.from_params([BodyParams.from_percentile(50, "male")]).true_maps()
-    plot_program(program, maps, ChairDescription(), out)
+    try:
+        plot_program(program, maps, ChairDescription(), out)
+    except OSError as err:
+        typer.echo(f"--out: {write_error(out, err)}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"wrote {out}")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,12 +17,14 @@ from rich.live import Live
 from openchair.body.bodymap import BodyMapBatch
 from openchair.body.model import BodyParams
 from openchair.cli.body_spec import parse_body
+from openchair.cli.options import seed_option
 from openchair.cli.session_view import live_view, summary_table
 from openchair.control.record import Outcome, SessionRecord
 from openchair.hardware.contract import ChairDriver
 from openchair.hardware.open import open_driver
 from openchair.hardware.twin import TwinChair, TwinFault, UnknownFaultError
 from openchair.hardware.twin.faults import parse_fault
+from openchair.inputs.limits import SPEED_FACTOR_MAX, SPEED_FACTOR_MIN
 from openchair.programs import ProgramError, load_program
 from openchair.scan import load_map
 from openchair.service.activities import ActivityResult, SessionActivity
@@ -49,8 +52,10 @@ def parse_fault_at(text: str) -> ScheduledFault:
         raise typer.BadParameter(
             f"{text!r}: expected NAME@SECONDS, e.g. pump_dead@30", param_hint="--fault"
         ) from None
-    if at < 0:
-        raise typer.BadParameter(f"{text!r}: the time must not be negative", param_hint="--fault")
+    if not math.isfinite(at) or at < 0:
+        raise typer.BadParameter(
+            f"{text!r}: the time must be a number of seconds, 0 or more", param_hint="--fault"
+        )
     return ScheduledFault(fault, at)
 
 
@@ -66,8 +71,17 @@ def parse_speed(text: str) -> float | None:
         raise typer.BadParameter(
             f"{text!r}: use realtime, fast or a factor like 10", param_hint="--speed"
         ) from None
-    if not 0 < speed <= 1000:
-        raise typer.BadParameter(f"{text}: the factor must be in (0, 1000]", param_hint="--speed")
+    return check_speed(speed)
+
+
+def check_speed(speed: float) -> float:
+    """A speed factor in ``SPEED_FACTOR_MIN..SPEED_FACTOR_MAX`` (NaN and infinity refused)."""
+    if not SPEED_FACTOR_MIN <= speed <= SPEED_FACTOR_MAX:
+        raise typer.BadParameter(
+            f"{speed:g}: the factor must be from {SPEED_FACTOR_MIN:g} to {SPEED_FACTOR_MAX:g} "
+            "(times real time)",
+            param_hint="--speed",
+        )
     return speed
 
 
@@ -136,7 +150,8 @@ def run_on_twin(
                 f"{int(program_s // 60)}:{int(program_s % 60):02d} "
                 f"{s.compiled.step_label(s.compiled.step_at(s.program_tick))} — "
                 f"y {r.carriage_y_mm[0]:.0f} mm, depth {r.depth_mm[0]:.0f} mm, "
-                f"force {max(r.force_left_n[0], r.force_right_n[0]):.0f} N"
+                f"force {max(r.force_left_n[0], r.force_right_n[0]):.0f} N",
+                markup=False,  # the step's name comes from the program file
             )
 
     def on_scanned(result: ActivityResult) -> None:
@@ -157,7 +172,7 @@ def run_on_twin(
         typer.echo(str(err), err=True)
         raise typer.Exit(2) from None
     if maps is None and console is not None:
-        console.print("scanning the back (about 17 s of chair time)…")
+        console.print("scanning the back (20 s of chair time)…")
     if live and console is not None:
         view = Live(console=console, refresh_per_second=10, auto_refresh=True)
         if maps is not None:
@@ -217,7 +232,9 @@ def register(app: typer.Typer) -> None:
             str | None,
             typer.Option(help="e.g. percentile=5,sex=female or stature=1620,mass=60,sex=female"),
         ] = None,
-        speed: Annotated[str, typer.Option(help="realtime, fast, or a factor like 10.")] = "fast",
+        speed: Annotated[
+            str, typer.Option(help="realtime, fast, or a factor 0.1..1000 like 10.")
+        ] = "fast",
         intensity: Annotated[int, typer.Option(min=1, max=5, help="1..5")] = 3,
         fault: Annotated[
             list[str] | None,
@@ -225,7 +242,7 @@ def register(app: typer.Typer) -> None:
                 help="Inject a twin fault NAME@SECONDS after the program starts (repeatable)."
             ),
         ] = None,
-        seed: Annotated[int, typer.Option(help="Seed for the twin's sensor noise.")] = 0,
+        seed: Annotated[int, seed_option("Seed for the twin's sensor noise.")] = 0,
         scan: Annotated[
             bool, typer.Option(help="Scan first (--no-scan: use the twin's true body map).")
         ] = True,
@@ -260,6 +277,7 @@ def register(app: typer.Typer) -> None:
         speed: Annotated[float, typer.Option(help="How many times real time.")] = 10.0,
     ) -> None:
         """A seated average person: body scan, then the Quick program at 10× real time."""
+        check_speed(speed)
         console = Console()
         console.print(
             "[bold]openchair demo[/]: a body scan, then the Quick program (7 min) for an average "

@@ -15,9 +15,11 @@ from rich.table import Table
 from openchair.body.batch import BodyBatch
 from openchair.body.landmarks import LANDMARKS, REGION_NAMES
 from openchair.cli.body_spec import parse_body
+from openchair.cli.options import seed_option
 from openchair.cli.run_cmd import DRIVER_HELP, open_cli_driver
 from openchair.hardware.twin import TwinChair, UnknownFaultError
 from openchair.hardware.twin.faults import parse_fault
+from openchair.inputs.outputs import OutputPathError, check_output_file, write_error
 from openchair.scan import ScanOutcome, save_map
 from openchair.scan.estimate import MESSAGES
 from openchair.service.factory import ServiceOptions, build_service
@@ -33,13 +35,18 @@ def register(app: typer.Typer) -> None:
         fault: Annotated[
             list[str] | None, typer.Option(help="Inject a twin fault first (repeatable).")
         ] = None,
-        seed: Annotated[int, typer.Option(help="Seed for the twin's sensor noise.")] = 0,
+        seed: Annotated[int, seed_option("Seed for the twin's sensor noise.")] = 0,
         save: Annotated[Path | None, typer.Option(help="Write the body map as JSON.")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
         driver: Annotated[str, typer.Option(help=DRIVER_HELP)] = "twin",
     ) -> None:
         """Scan a person on the twin: the body map, and its error against the twin's truth."""
         params = parse_body(body)
+        if save is not None:
+            try:
+                check_output_file(save, "body map")
+            except OutputPathError as err:
+                raise typer.BadParameter(str(err), param_hint="--save") from None
         bodies = BodyBatch.from_params([params])
         chair_driver = open_cli_driver(driver, params, seed)
         twin = chair_driver if isinstance(chair_driver, TwinChair) else None
@@ -89,6 +96,7 @@ def register(app: typer.Typer) -> None:
             "body": params.describe(),
         }
         m = chair.body_map
+        save_failed: str | None = None
         if m is not None:
             data["landmarks_y_mm"] = m.landmarks_y_mm
             if truth:
@@ -96,7 +104,10 @@ def register(app: typer.Typer) -> None:
             data["comfortable_depth_mm"] = m.comfortable_depth_mm
             data["comfort_force_n"] = m.comfort_force_n
             if save is not None:
-                save_map(m, save)
+                try:
+                    save_map(m, save)
+                except OSError as err:
+                    save_failed = write_error(save, err)
         if as_json:
             typer.echo(json.dumps(data, indent=2))
         else:
@@ -117,6 +128,10 @@ def register(app: typer.Typer) -> None:
                 console.print(table)
                 depths = ", ".join(f"{r} {m.comfortable_depth_mm[r]:.0f}" for r in REGION_NAMES)
                 console.print(f"[bold]comfortable depth (mm):[/] {depths}")
-                if save is not None:
+                if save is not None and save_failed is None:
                     console.print(f"saved to {save}")
+        if save_failed is not None:
+            # The scan's result is printed above; only the file is missing.
+            typer.echo(f"--save: {save_failed}", err=True)
+            sys.exit(2)
         sys.exit(0 if chair.outcome is ScanOutcome.OK else 1)

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from openchair.body.model import BodyParams
+from openchair.cli.options import seed_option
 from openchair.cli.run_cmd import DRIVER_HELP, open_cli_driver
 from openchair.hardware.twin import TwinChair, TwinFault, UnknownFaultError
 from openchair.hardware.twin.faults import parse_fault
@@ -45,7 +46,7 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
-        seed: Annotated[int, typer.Option(help="Seed for the twin's sensor noise.")] = 0,
+        seed: Annotated[int, seed_option("Seed for the twin's sensor noise.")] = 0,
         driver: Annotated[str, typer.Option(help=DRIVER_HELP)] = "twin",
     ) -> None:
         """Move every actuator through its range and report each part as pass or fail."""

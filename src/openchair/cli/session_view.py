@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from rich.console import Group
+from rich.markup import escape
 from rich.panel import Panel
 from rich.progress_bar import ProgressBar
 from rich.table import Table
@@ -45,7 +46,7 @@ def status_table(session: Session, now_s: float) -> Table:
     t.add_column(style="bold")
     t.add_column()
     step = session.compiled.step_label(session.compiled.step_at(session.program_tick))
-    t.add_row("program", f"{session.program.name} — {step}")
+    t.add_row("program", escape(f"{session.program.name} — {step}"))
     t.add_row(
         "state", State(int(session.state[0])).name.lower() + (" (paused)" if session.paused else "")
     )
@@ -81,7 +82,7 @@ def live_view(session: Session, now_s: float) -> Panel:
 
 
 def summary_table(record: SessionRecord) -> Group:
-    chairs = Table(title=f"Session summary — {record.program_id}")
+    chairs = Table(title=f"Session summary — {escape(record.program_id)}")
     for col in (
         "chair",
         "outcome",

@@ -13,6 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -23,6 +24,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from openchair.cli.options import seed_option
+from openchair.inputs.outputs import OutputPathError, prepare_output_dir, write_error
 from openchair.programs import ProgramError, ProgramLibrary, load_program
 from openchair.programs.model import Program
 from openchair.verify.result import VerifyResult
@@ -63,7 +66,7 @@ def print_result(result: VerifyResult, console: Console) -> None:
     for p in result.programs:
         passed = p.passed(c)
         summary.add_row(
-            p.program_id,
+            escape(p.program_id),
             str(int(passed.sum())),
             f"[red]{int((~passed).sum())}[/]" if (~passed).any() else "0",
             f"{100 * _stat(np.median, p.coverage):.0f} %, {100 * _stat(np.min, p.coverage):.0f} %",
@@ -74,7 +77,7 @@ def print_result(result: VerifyResult, console: Console) -> None:
     for p in result.programs:
         if p.bodies.size == 0:
             continue
-        table = Table(title=f"{p.program_id}: worst margin per rule")
+        table = Table(title=f"{escape(p.program_id)}: worst margin per rule")
         for col in ("rule", "kind", "worst margin", "body", "failed"):
             table.add_column(col, justify="left" if col in ("rule", "kind") else "right")
         for rule in RULE_NAMES:
@@ -94,7 +97,8 @@ def print_result(result: VerifyResult, console: Console) -> None:
             body = int(p.bodies[i])
             console.print(
                 f"  [red]body {body}[/] fails {', '.join(p.failed_rules(i, c))} "
-                f"({p.outcome[i]})\n    replay: {result.replay_command(p.program_id, body)}"
+                f"({escape(p.outcome[i])})\n"
+                f"    replay: {escape(result.replay_command(p.program_id, body))}"
             )
         if len(failing) > FAILING_SHOWN:
             console.print(f"  … and {len(failing) - FAILING_SHOWN} more (--json lists them all)")
@@ -129,7 +133,7 @@ def register(app: typer.Typer) -> None:
         bodies: Annotated[
             int, typer.Option(min=1, max=100_000, help="How many simulated bodies.")
         ] = DEFAULT_BODIES,
-        seed: Annotated[int, typer.Option(help="Seed of the body population.")] = 0,
+        seed: Annotated[int, seed_option("Seed of the body population.")] = 0,
         intensity: Annotated[int, typer.Option(min=1, max=5, help="1..5")] = 3,
         workers: Annotated[
             int | None, typer.Option(min=1, max=64, help="Processes (default: every core).")
@@ -141,6 +145,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Scan and run programs on simulated bodies; check every tick (exit 1 if any fails)."""
         chosen = _load([*(programs or []), *(extra or [])])
+        if report is not None:
+            # Before the long run, not after it: a report that cannot be written loses nothing.
+            try:
+                prepare_output_dir(report, "report")
+            except OutputPathError as err:
+                raise typer.BadParameter(str(err), param_hint="--report") from None
         console = Console(stderr=True)
         total = estimate_chair_ticks(chosen, bodies)
         console.print(
@@ -175,13 +185,22 @@ def register(app: typer.Typer) -> None:
                 console.print("verification interrupted: no result")
                 raise typer.Exit(130) from None
             bar.update(task, completed=total)
+        report_failed: str | None = None
         if report is not None:
             from openchair.verify.report import write_report
 
-            index = write_report(result, report)
-            console.print(f"report: {index}")
+            try:
+                index = write_report(result, report)
+            except OSError as err:
+                report_failed = write_error(report, err)
+            else:
+                console.print(f"report: {index}")
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2))
         else:
             print_result(result, Console())
+        if report_failed is not None:
+            # The result is printed above; only the report is missing.
+            typer.echo(f"--report: {report_failed}", err=True)
+            sys.exit(2)
         sys.exit(0 if result.ok else 1)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import enum
 from collections import deque
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import ValidationError
 
 from openchair.body.bodymap import BodyMapBatch
 from openchair.body.landmarks import LANDMARK_INDEX, REGION_NAMES
@@ -32,6 +33,11 @@ BoolArray = npt.NDArray[np.bool_]
 FINISH_MAX_S = 20.0
 """Finishing (rollers back, cushions vented, recline upright) ends by this time at the latest."""
 SHOULDER_NUDGE_STEP_MM = 10.0
+SHOULDER_NUDGE_STEPS_MAX = 5
+"""One shoulder command moves the shoulder line at most this many steps up or down, and all
+nudges of a session together at most this many steps from where the body map put it: a scan's
+shoulder is within about 25 mm, so 50 mm is room enough and keeps every landmark on the track."""
+INTENSITY_STEP_MAX = 4
 SHOULDER_HUNG_LANDMARKS = ("shoulder", "C7", "T1", "T2", "T3")
 """Landmarks placed from the shoulder line: a nudge of the shoulder position moves them too."""
 
@@ -53,37 +59,71 @@ TERMINAL = (State.DONE, State.STOPPED, State.FAULT)
 CommandKind = Literal[
     "pause", "resume", "stop", "intensity", "focus", "heat", "shoulder", "recline", "program"
 ]
+COMMAND_KINDS: tuple[str, ...] = get_args(CommandKind)
+
+
+class CommandError(ValueError):
+    """A live command that cannot be carried out; the message names the command, the value and
+    what is allowed. Raised when the command is made or submitted, never inside a tick."""
 
 
 @dataclass(frozen=True)
 class LiveCommand:
     """A command from the person during a session. ``value``: intensity ±1, a zone (or None to
     clear the focus), heat on/off, shoulder nudge in 10 mm steps (positive = up), a recline
-    preset name; ``program``: the program that replaces the running one (manual-mode changes)."""
+    preset name; ``program``: the program that replaces the running one (manual-mode changes).
+
+    Checked when made: a command that exists is one a running session can carry out, so a bad
+    value from a remote, an app or a file is refused where it comes in, not in the control
+    loop in the middle of a massage."""
 
     kind: CommandKind
     value: int | str | bool | None = None
     program: Program | None = None
 
-    def check(self) -> None:
-        """Raise ValueError, with a reason a person understands, for a value the session cannot
-        use. Called when the command is submitted, so nothing a client sends raises in a tick."""
-        if self.kind in ("intensity", "shoulder"):
-            if isinstance(self.value, bool) or not isinstance(self.value, int):
-                raise ValueError(f"{self.kind}: expected a whole number of steps")
-        elif self.kind == "focus":
-            if self.value is not None:
-                if not isinstance(self.value, str):
-                    raise ValueError("focus: expected a zone name")
-                Step(seconds=1, zone=self.value)  # pydantic's message names the known zones
-        elif self.kind == "recline":
-            if self.value not in RECLINE_PRESETS:
-                raise ValueError(
-                    f"unknown recline preset {self.value!r}; choose one of "
-                    + ", ".join(RECLINE_PRESETS)
-                )
-        elif self.kind == "program" and self.program is None:
-            raise ValueError("program: no program given")
+    def __post_init__(self) -> None:
+        kind, value = self.kind, self.value
+        if kind not in COMMAND_KINDS:
+            raise CommandError(f"{kind!r} is not a command; known: {', '.join(COMMAND_KINDS)}")
+        if kind in ("pause", "resume", "stop"):
+            if value is not None:
+                raise CommandError(f"{kind}: takes no value, got {value!r}")
+        elif kind == "intensity":
+            _whole_steps(kind, value, INTENSITY_STEP_MAX)
+        elif kind == "shoulder":
+            _whole_steps(kind, value, SHOULDER_NUDGE_STEPS_MAX)
+        elif kind == "heat":
+            if not isinstance(value, bool):
+                raise CommandError(f"heat: {value!r} is not on or off (true or false)")
+        elif kind == "focus" and value is not None:
+            check_focus_zone(value)
+        elif kind == "recline" and value not in RECLINE_PRESETS:
+            raise CommandError(
+                f"unknown recline preset {value!r}; choose one of {', '.join(RECLINE_PRESETS)}"
+            )
+        elif kind == "program" and self.program is None:
+            raise CommandError("program: no program given")
+
+
+def _whole_steps(kind: str, value: object, most: int) -> None:
+    # bool is an int in Python, and NaN or 1.5 are not a number of steps.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CommandError(f"{kind}: {value!r} is not a whole number of steps (-{most}..{most})")
+    if not -most <= value <= most:
+        raise CommandError(f"{kind}: {value} steps is outside -{most}..{most}")
+
+
+def check_focus_zone(zone: object) -> str:
+    """A zone a focus command may name: a body zone, a landmark or a landmark range, exactly as
+    a program step may; raise :class:`CommandError` otherwise."""
+    if not isinstance(zone, str):
+        raise CommandError(f"focus: {zone!r} is not a zone name")
+    try:
+        Step(seconds=1, zone=zone)
+    except ValidationError as err:
+        msg = err.errors()[0].get("msg", "invalid zone") if err.errors() else "invalid zone"
+        raise CommandError(f"focus: {str(msg).removeprefix('Value error, ')}") from None
+    return zone
 
 
 class SupervisedDriver:
@@ -187,9 +227,12 @@ class Session:
     # -- the person's commands ------------------------------------------------------------------
 
     def command(self, cmd: LiveCommand) -> None:
-        """Queue a live command; it takes effect at the next tick. A value the session cannot
-        use raises ValueError here, never in the tick."""
-        cmd.check()
+        """Queue a live command; it takes effect at the next tick.
+
+        Raises :class:`CommandError` for anything but a :class:`LiveCommand` (whose values were
+        checked when it was made), so nothing the loop cannot carry out is ever queued."""
+        if not isinstance(cmd, LiveCommand):
+            raise CommandError(f"{cmd!r} is not a live command")
         self._queue.append(cmd)
 
     def _apply(self, cmd: LiveCommand, now_s: float) -> None:
@@ -212,9 +255,14 @@ class Session:
         elif cmd.kind == "heat":
             self.heat_override = bool(cmd.value)
         elif cmd.kind == "shoulder":
-            steps = int(cmd.value or 0)
-            self.shoulder_nudge_mm += steps * SHOULDER_NUDGE_STEP_MM
-            self.maps = nudge_shoulders(self.maps, steps * SHOULDER_NUDGE_STEP_MM)
+            # Past the bound a nudge goes no further (a held button is no error mid-massage).
+            most = SHOULDER_NUDGE_STEPS_MAX * SHOULDER_NUDGE_STEP_MM
+            wanted = self.shoulder_nudge_mm + int(cmd.value or 0) * SHOULDER_NUDGE_STEP_MM
+            mm = min(max(wanted, -most), most) - self.shoulder_nudge_mm
+            if mm == 0:
+                return
+            self.shoulder_nudge_mm += mm
+            self.maps = nudge_shoulders(self.maps, mm)
             self.driver.supervisor.set_maps(self.maps)
             self._acc.set_maps(self.maps)
             self.compiled = self._compile()

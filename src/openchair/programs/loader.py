@@ -1,11 +1,15 @@
 """Reading program files, with errors a person can act on: ``file:line: step 3: depth: ...``.
 
 ``tomllib`` gives no line numbers, so the loader finds the line of each step header and each key
-in the source text itself. Every problem in a file is reported, not just the first.
+in the source text itself. Every problem in a file is found (the first
+``PROBLEMS_SHOWN_MAX`` are listed, then how many more), in time linear in the file's size. A file
+is read only if it is a regular file of at most ``PROGRAM_FILE_MAX_BYTES``, and tables nested
+deeper than ``NESTING_MAX_LEVELS`` are refused before they can exhaust the reader's recursion.
 """
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import tomllib
@@ -15,6 +19,8 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from openchair.inputs.files import InputFileError, nesting_depth, read_text_bounded
+from openchair.inputs.limits import NESTING_MAX_LEVELS, PROBLEMS_SHOWN_MAX, PROGRAM_FILE_MAX_BYTES
 from openchair.programs.model import Program, Step, parse_clock
 
 TOTAL_TOLERANCE_S = 1.0
@@ -57,12 +63,13 @@ class _LineFinder:
             else:
                 counters.append(1)
             self.headers.append(_Header(tuple(c - 1 for c in counters), i))
+        self._line_of: dict[tuple[int, ...], int] = {}
+        for h in self.headers:
+            self._line_of.setdefault(h.path, h.line)
+        self._header_lines = [h.line for h in self.headers]
 
     def step_line(self, path: tuple[int, ...]) -> int | None:
-        for h in self.headers:
-            if h.path == path:
-                return h.line
-        return None
+        return self._line_of.get(path)
 
     def key_line(self, path: tuple[int, ...], key: str | None) -> int | None:
         start = self.step_line(path) if path else 1
@@ -70,8 +77,10 @@ class _LineFinder:
             return None
         if key is None:
             return start
-        later = [h.line for h in self.headers if h.line > start]
-        end = min(later) if later else len(self.lines) + 1
+        # The next header after the step's own ends its keys (a binary search: a file with
+        # 100,000 wrong steps is checked in seconds, not minutes).
+        after = bisect.bisect_right(self._header_lines, start)
+        end = self._header_lines[after] if after < len(self._header_lines) else len(self.lines) + 1
         for i in range(start, end):
             m = self._KEY.match(self.lines[i - 1])
             if m and m.group(1) == key:
@@ -130,12 +139,17 @@ def _locate(loc: tuple[object, ...]) -> tuple[tuple[int, ...], list[str]]:
 
 def parse_program(text: str, source: str = "<program>") -> Program:
     """Parse and validate a program's TOML text; raise :class:`ProgramError` with every problem."""
+    too_deep = f"{source}: nested deeper than {NESTING_MAX_LEVELS} levels of tables and arrays"
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         m = re.search(r"line (\d+)", str(err))
         where = f"{source}:{m.group(1)}" if m else source
         raise ProgramError([f"{where}: not valid TOML: {err}"]) from None
+    except RecursionError:
+        raise ProgramError([too_deep]) from None
+    if nesting_depth(data) > NESTING_MAX_LEVELS:
+        raise ProgramError([too_deep])
     finder = _LineFinder(text)
     try:
         program = Program.model_validate(data)
@@ -154,11 +168,22 @@ def parse_program(text: str, source: str = "<program>") -> Program:
             if text_msg not in seen:
                 seen.add(text_msg)
                 messages.append(text_msg)
-        raise ProgramError(messages) from None
+        raise ProgramError(_shown(messages, source)) from None
     problems = _check_timing(program, finder, source)
     if problems:
-        raise ProgramError(problems)
+        raise ProgramError(_shown(problems, source))
     return program
+
+
+def _shown(messages: list[str], source: str) -> list[str]:
+    """The first ``PROBLEMS_SHOWN_MAX`` problems, and a line saying how many more there are."""
+    if len(messages) <= PROBLEMS_SHOWN_MAX:
+        return messages
+    more = len(messages) - PROBLEMS_SHOWN_MAX
+    return [
+        *messages[:PROBLEMS_SHOWN_MAX],
+        f"{source}: … and {more:,} more problems (the first {PROBLEMS_SHOWN_MAX} are shown)",
+    ]
 
 
 def _check_timing(program: Program, finder: _LineFinder, source: str) -> list[str]:
@@ -201,12 +226,12 @@ def _clock(seconds: float) -> str:
 
 
 def read_program_file(path: Path) -> Program:
+    """A program file: a regular file of at most ``PROGRAM_FILE_MAX_BYTES`` (a FIFO or a device
+    is refused at once, never waited on or read without end)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ProgramError([f"{path}: not a text file (UTF-8 expected)"]) from None
-    except OSError as err:
-        raise ProgramError([f"{path}: cannot be read: {err.strerror or err}"]) from None
+        text = read_text_bounded(path, PROGRAM_FILE_MAX_BYTES, "program")
+    except InputFileError as err:
+        raise ProgramError([str(err)]) from None
     program = parse_program(text, str(path))
     if program.id is None:
         program = program.model_copy(update={"id": path.stem})

@@ -13,6 +13,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from openchair.body.landmarks import LANDMARKS, REGION_NAMES
+from openchair.inputs.limits import (
+    PROGRAM_GROUPS_DEPTH_MAX,
+    PROGRAM_STEPS_EXPANDED_MAX,
+    STEP_SECONDS_MIN,
+)
 from openchair.safety.limits import DEFAULT_LIMITS
 
 Technique = Literal["knead", "tap", "knock", "clap", "shiatsu", "roll", "none"]
@@ -101,7 +106,9 @@ class Step(BaseModel):
     at: str | None = Field(
         None, description="Optional start time 'm:ss' from the program start, checked."
     )
-    seconds: float | None = Field(None, gt=0, le=1800, description="Duration of one repeat.")
+    seconds: float | None = Field(
+        None, ge=STEP_SECONDS_MIN, le=1800, description="Duration of one repeat."
+    )
     repeat: int = Field(1, ge=1, le=100)
     technique: Technique = "none"
     zone: str = Field(
@@ -183,8 +190,41 @@ class Program(BaseModel):
     minutes: float = Field(gt=0, le=30, description="Total time; the steps must add up to it.")
     step: list[Step] = Field(min_length=1)
 
+    @model_validator(mode="after")
+    def _bounded_size(self) -> Program:
+        # Counted without expanding the repeats: what is bounded here is what expanding costs.
+        steps, depth = expanded_size(self.step)
+        if depth > PROGRAM_GROUPS_DEPTH_MAX:
+            raise ValueError(
+                f"step: groups nested {depth} deep; at most {PROGRAM_GROUPS_DEPTH_MAX} allowed"
+            )
+        if steps > PROGRAM_STEPS_EXPANDED_MAX:
+            raise ValueError(
+                f"step: with its repeats the program has {steps:,} steps; at most "
+                f"{PROGRAM_STEPS_EXPANDED_MAX:,} allowed (fewer repeats, or longer steps)"
+            )
+        return self
+
     def total_seconds(self) -> float:
         return sum(s.total_seconds() for s in self.step)
+
+
+def expanded_size(steps: list[Step]) -> tuple[int, int]:
+    """How many timed steps ``steps`` make with every repeat written out, and how deep groups
+    lie inside groups (0: no group). Iterative, so a deep file cannot exhaust the stack."""
+    total = 0
+    deepest = 0
+    # (steps of one level, product of the repeats of the groups around them, group depth)
+    stack: list[tuple[list[Step], int, int]] = [(steps, 1, 0)]
+    while stack:
+        level, factor, depth = stack.pop()
+        deepest = max(deepest, depth)
+        for s in level:
+            if s.step is None:
+                total += factor
+            else:
+                stack.append((s.step, factor * s.repeat, depth + 1))
+    return total, deepest
 
 
 def parse_clock(text: str) -> float | None:

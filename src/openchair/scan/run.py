@@ -12,16 +12,16 @@ import numpy as np
 from openchair.body.bodymap import BodyMap, BodyMapBatch
 from openchair.body.landmarks import LANDMARKS, REGION_NAMES
 from openchair.body.model import BodyParams, make_body
+from openchair.body.track import GRID_Y_MM
 from openchair.control.session import SHOULDER_HUNG_LANDMARKS, SupervisedDriver
 from openchair.hardware.contract import ChairDriver, Readings
+from openchair.inputs.files import load_json_bounded
+from openchair.inputs.limits import BODY_MAP_FILE_MAX_BYTES, BODY_MAP_TIGHT_SPOTS_MAX
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 from openchair.safety.supervisor import SafetyEvent, SafetySupervisor
 from openchair.scan.estimate import ChairEstimate, ScanOutcome, estimate_chair
 from openchair.scan.routine import ScanRoutine
 
-SCAN_END_ALIGN_S = 1.0
-"""A scan hands over on a whole second of chair time: every chair of a batch ends its scan on the
-same tick as it would alone, so a body verified among a population replays exactly alone."""
 RETRACTED_MM = 1.0
 SCAN_COMFORT_FORCE_N = 15.0
 """While scanning, before anyone's map is known, the supervisor allows only this much force."""
@@ -43,7 +43,12 @@ def provisional_map(batch_size: int) -> BodyMapBatch:
 class ScanResult:
     chairs: tuple[ChairEstimate, ...]
     duration_s: float
+    """From the first tick to the last: always ``limits.scan_duration_max_s`` less one tick, as
+    the scan hands over at that fixed time (see :func:`run_scan`)."""
     events: tuple[SafetyEvent, ...]
+    chairs_ready_s: tuple[float, ...] = ()
+    """Per chair, when its own sweep was over and its rollers back in (from the scan's start;
+    ``inf`` if never): how long the scan took for that person, before the fixed handover."""
 
     @property
     def ok(self) -> bool:
@@ -82,32 +87,31 @@ class ScanSweep:
         self._events_from = len(supervised.supervisor.events)
         self.routine = ScanRoutine(supervised.description, n, limits)
         self.max_ticks = round(limits.scan_duration_max_s / tick_s)
-        self._align = max(1, round(SCAN_END_ALIGN_S / tick_s))
-        self._end_k: int | None = None
+        self.ready_s = np.full(n, np.inf)
         self.k = 0
         self.last_t = start_s
         self.done = False
         self.last_readings: Readings | None = None
 
     def tick(self, t: float) -> bool:
-        """Scan tick ``k`` at chair time ``t``; returns False once the scan has handed over."""
-        k = self.k
+        """Scan tick ``k`` at chair time ``t``; returns False once the scan has handed over.
+
+        The scan hands over at a fixed time, ``limits.scan_duration_max_s`` after it began,
+        which every scan fits in; a chair that is ready earlier holds still until then. So a
+        program starts at the same time for a person scanned alone and among any batch, and a
+        body verified in a population replays exactly alone (docs/VERIFY.md)."""
         routine, supervised = self.routine, self.supervised
         readings = supervised.read(t)
         self.last_readings = readings
-        if self._end_k is None:
-            frame = routine.hold(readings) if routine.finished else routine.setpoints(readings)
-            supervised.write(frame, readings, t)
-            # Hand over once every chair's rollers are back in: a program must not start with
-            # the rollers still out where the sweep left them, above the head.
-            if routine.finished and bool(np.all(readings.depth_mm < RETRACTED_MM)):
-                self._end_k = min(-(-k // self._align) * self._align, self.max_ticks - 1)
-        else:
-            supervised.write(routine.hold(readings), readings, t)
+        frame = routine.hold(readings) if routine.finished else routine.setpoints(readings)
+        supervised.write(frame, readings, t)
+        # A chair is ready once its sweep is over and its rollers are back in: a program must
+        # not start with the rollers still out where the sweep left them, above the head.
+        ready = routine.done & (readings.depth_mm < RETRACTED_MM) & ~np.isfinite(self.ready_s)
+        self.ready_s[ready] = t - self.start_s
         self.last_t = t
-        self.k = k + 1
-        if (self._end_k is not None and k >= self._end_k) or self.k >= self.max_ticks:
-            self.done = True
+        self.k += 1
+        self.done = self.k >= self.max_ticks
         return not self.done
 
     def result(self) -> ScanResult:
@@ -134,7 +138,12 @@ class ScanSweep:
             for i in range(len(used))
         )
         events = tuple(self.supervised.supervisor.events[self._events_from :])
-        return ScanResult(chairs, self.last_t - self.start_s, events)
+        return ScanResult(
+            chairs,
+            self.last_t - self.start_s,
+            events,
+            tuple(float(v) for v in self.ready_s),
+        )
 
 
 def run_scan(
@@ -145,7 +154,12 @@ def run_scan(
     tick_s: float = 0.01,
 ) -> ScanResult:
     """Sweep, then retract; every frame through the supervisor. Simulated or real time alike:
-    the caller's driver decides (the twin advances to each ``now_s``)."""
+    the caller's driver decides (the twin advances to each ``now_s``).
+
+    The scan hands over at a fixed time, ``limits.scan_duration_max_s`` after it began, which
+    every scan fits in; a chair that is ready earlier holds still until then. So a program
+    starts at the same time for a person scanned alone and among any batch, and a body verified
+    in a population replays exactly alone (docs/VERIFY.md)."""
     n = driver.batch_size
     supervised = SupervisedDriver(
         driver,
@@ -186,11 +200,12 @@ def save_map(body_map: BodyMap, path: Path) -> None:
 
 
 def load_map(path: Path) -> BodyMap:
-    """Read a saved map; a damaged file gives a ValueError naming what is wrong."""
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path}: not a body map file: {err}") from None
+    """Read a saved map; a damaged file gives a ValueError naming what is wrong.
+
+    Only a regular file of at most ``BODY_MAP_FILE_MAX_BYTES``, nested no deeper than
+    ``NESTING_MAX_LEVELS``, is read; every value must be a finite number and every landmark on
+    the roller track."""
+    data = load_json_bounded(path, BODY_MAP_FILE_MAX_BYTES, "body map")
     if not isinstance(data, dict) or data.get("format") != "openchair body map 1":
         raise ValueError(f"{path}: not an openchair body map (format line missing)")
     try:
@@ -209,11 +224,31 @@ def load_map(path: Path) -> BodyMap:
         raise ValueError(f"{path}: a comfort force is outside 0..150 N")
     if any(not (math.isfinite(y) and math.isfinite(d)) for y, d in profile):
         raise ValueError(f"{path}: the back profile holds a value that is not a number")
-    return BodyMap(
-        landmarks,
-        depth,
-        force,
-        spots,
-        source=str(data.get("source", "scan")),
-        contact_depth_mm=profile,
-    )
+    if len(profile) > GRID_Y_MM.size:
+        raise ValueError(
+            f"{path}: the back profile has {len(profile)} points; the track has {GRID_Y_MM.size}"
+        )
+    if len(spots) > BODY_MAP_TIGHT_SPOTS_MAX:
+        raise ValueError(
+            f"{path}: {len(spots)} tight spots; at most {BODY_MAP_TIGHT_SPOTS_MAX} allowed"
+        )
+    track = (float(GRID_Y_MM[0]), float(GRID_Y_MM[-1]))
+    for name, y in landmarks.items():
+        if not math.isfinite(y):
+            raise ValueError(f"{path}: landmark {name} is {y!r}, not a number")
+        if not track[0] <= y <= track[1]:
+            raise ValueError(
+                f"{path}: landmark {name} at {y!r} mm is not on the roller track "
+                f"({track[0]:g}..{track[1]:g} mm)"
+            )
+    try:
+        return BodyMap(
+            landmarks,
+            depth,
+            force,
+            spots,
+            source=str(data.get("source", "scan")),
+            contact_depth_mm=profile,
+        )
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None

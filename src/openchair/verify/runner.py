@@ -3,9 +3,11 @@
 The work is split into jobs of (program, chunk of bodies). Each chunk is scanned once, as a real
 chair would scan the person before a program, and the twin as it stands after the scan is copied
 for each program, so every program run is exactly what ``openchair run PROGRAM --body … --seed …``
-does for that body alone (the scan hands over on a whole second, and the twin's noise depends on
-the chair's own seed only). Jobs run in worker processes when there is more than one worker;
-progress is counted in chair-ticks (one 10 ms control step of one chair).
+does for that body alone: the scan hands over at a fixed time that every scan fits in
+(``limits.scan_duration_max_s``), so every program starts at the same chair time whatever the
+other bodies of its batch, and the twin's noise depends on the chair's own seed only. Jobs run
+in worker processes when there is more than one worker; progress is counted in chair-ticks (one
+10 ms control step of one chair).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from openchair.control.session import Session
 from openchair.hardware.twin import TwinChair
 from openchair.programs.compiler import CompiledProgram
 from openchair.programs.model import Program
+from openchair.safety.limits import DEFAULT_LIMITS
 from openchair.scan import run_scan
 from openchair.verify.monitor import TickMonitor
 from openchair.verify.result import ProgramResult, VerifyResult
@@ -61,7 +64,8 @@ CHUNK_BODIES_MAX = 1000
 """Bodies per batch. Past about a thousand a tick costs the same per chair (numpy's fixed cost
 per call is spread thin by then) while memory keeps growing."""
 PROGRESS_EVERY_TICKS = 250
-SCAN_TICKS_ESTIMATE = 1400
+SCAN_TICKS_ESTIMATE = round(DEFAULT_LIMITS.scan_duration_max_s / TICK_S)
+"""A scan lasts ``limits.scan_duration_max_s`` for every body."""
 
 ProgressCallback = Callable[[int], None]
 """Called with the number of chair-ticks just done."""
