@@ -271,7 +271,9 @@ def _cap_heat(heat: HeatStep | None, cap_c: float | None) -> HeatStep | None:
 def _cap_step(s: Step, r: Restrictions, depth_max: float | None) -> Step:
     update: dict[str, object] = {}
     if s.step is not None:
-        update["step"] = [_cap_step(c, r, depth_max) for c in s.step]
+        children = [_cap_step(c, r, depth_max) for c in s.step]
+        if any(a is not b for a, b in zip(children, s.step, strict=True)):
+            update["step"] = children
     if depth_max is not None and s.depth > depth_max:
         update["depth"] = depth_max
     heat = _cap_heat(s.heat, r.heat_max_c)
