@@ -67,8 +67,16 @@ def test_rules_file_is_complete_and_names_real_programs() -> None:
         assert RULES.sources_of(q), q.id
     asked = {q.id for q in RULES.question}
     # The conditions chair makers and clinical sources name are all asked.
-    assert {"implant", "pregnancy", "blood-clot", "recent-surgery-or-injury", "osteoporosis",
-            "cancer", "skin", "heart"} <= asked
+    assert {
+        "implant",
+        "pregnancy",
+        "blood-clot",
+        "recent-surgery-or-injury",
+        "osteoporosis",
+        "cancer",
+        "skin",
+        "heart",
+    } <= asked
 
 
 def test_broken_rules_file_names_the_field(tmp_path: Path) -> None:

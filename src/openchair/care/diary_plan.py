@@ -44,7 +44,9 @@ class DiaryContext:
         """The person's settings with the diary's areas and the health check's flags added."""
         areas = list(dict.fromkeys([*self.areas, *settings.pain_areas]))
         flags = list(
-            dict.fromkeys([*settings.cautions, *(f for f in self.caution_flags if f in CAUTION_FLAGS)])
+            dict.fromkeys(
+                [*settings.cautions, *(f for f in self.caution_flags if f in CAUTION_FLAGS)]
+            )
         )
         update: dict[str, object] = {"pain_areas": areas, "cautions": flags}
         if self.massage_held is not None:

@@ -60,7 +60,9 @@ class Screening:
         }
 
 
-def check_screening_answers(rules: ScreeningRules, answers: Mapping[str, object]) -> dict[str, bool]:
+def check_screening_answers(
+    rules: ScreeningRules, answers: Mapping[str, object]
+) -> dict[str, bool]:
     known = [q.id for q in rules.question]
     unknown = [k for k in answers if k not in known]
     if unknown:

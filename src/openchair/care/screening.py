@@ -45,9 +45,7 @@ class Question(BaseModel):
     ask: str = Field(min_length=5)
     why: str = Field(min_length=5)
     sources: list[str] = Field(min_length=1)
-    hold: str | None = Field(
-        None, description="Programs are held until the person confirms this."
-    )
+    hold: str | None = Field(None, description="Programs are held until the person confirms this.")
     programs_out: list[str] = Field(default_factory=list)
     techniques_out: list[Technique] = Field(default_factory=list)
     depth_cap: float | None = Field(None, ge=0.1, le=1.0)
@@ -58,7 +56,7 @@ class Question(BaseModel):
     @model_validator(mode="after")
     def _heat_range(self) -> Question:
         if isinstance(self.heat, float) and not 30.0 <= self.heat <= 42.0:
-            raise ValueError("heat: a cap in °C must be within 30..42, or \"off\"")
+            raise ValueError('heat: a cap in °C must be within 30..42, or "off"')
         return self
 
 
@@ -298,10 +296,7 @@ def apply_restrictions(program: Program, r: Restrictions) -> Program | str:
     used = sorted(techniques_of(program.step) & set(r.techniques_out))
     if used:
         t = used[0]
-        return (
-            f"{program.name} uses {t}, which your health check rules out "
-            f"({r.techniques_out[t]})"
-        )
+        return f"{program.name} uses {t}, which your health check rules out ({r.techniques_out[t]})"
     depth_max = (
         None if r.depth_cap is None else math.floor(r.depth_cap / MAX_DEPTH_FACTOR * 1e4) / 1e4
     )

@@ -38,8 +38,9 @@ CHANGE_SHARE = 0.30
 CHANGE_SHARE_MIN_POINTS = 1.0
 SEVERE_NRS = 7.0
 
-Kind = Literal["no-entries", "too-early", "better", "same", "worse", "not-improving",
-               "still-there", "severe"]
+Kind = Literal[
+    "no-entries", "too-early", "better", "same", "worse", "not-improving", "still-there", "severe"
+]
 SEE_CLINICIAN_KINDS = ("worse", "not-improving", "still-there", "severe")
 
 

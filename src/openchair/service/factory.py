@@ -14,10 +14,10 @@ from openchair.control.clock import Clock, RealClock, SimulatedClock
 from openchair.hardware.contract import ChairDriver
 from openchair.hardware.twin import TwinChair
 from openchair.programs.loader import ProgramLibrary
+from openchair.service.gate import StartGate
 from openchair.service.hub import FrameHub
 from openchair.service.loop import ChairLoop, OnTick
 from openchair.service.people import PeopleDirectory
-from openchair.service.gate import StartGate
 from openchair.service.records import Recorder
 from openchair.service.service import ChairService
 
