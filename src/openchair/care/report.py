@@ -261,13 +261,14 @@ def report_html(data: ReportData) -> str:
     return "".join(parts)
 
 
-def report_pdf(data: ReportData, path: Path) -> None:
-    """The report as a two-page PDF: the summary in words, then the plot."""
+def summary_figure(data: ReportData):  # type: ignore[no-untyped-def]
+    """The report's first PDF page: the summary in words, on an A4 figure."""
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from matplotlib.backends.backend_pdf import PdfPages
 
     lines = [
         (f"Back pain diary: {data.person}", 15, "bold"),
@@ -319,20 +320,26 @@ def report_pdf(data: ReportData, path: Path) -> None:
         )
     )
     lines += [("", 9, "normal"), (DISCLAIMER, 8, "normal")]
-    import textwrap
+    fig = plt.figure(figsize=(8.27, 11.69))
+    y = 0.95
+    for text, size, weight in lines:
+        for w in textwrap.wrap(text, 100 if size < 10 else 70) or [""]:
+            fig.text(0.07, y, w, fontsize=size, weight=weight, va="top")
+            y -= 0.018 if size < 10 else 0.026
+        if y < 0.05:
+            break
+    return fig
+
+
+def report_pdf(data: ReportData, path: Path) -> None:
+    """The report as a two-page PDF: the summary in words, then the plot."""
+    import matplotlib.pyplot as plt
+    from matplotlib.backends.backend_pdf import PdfPages
 
     with PdfPages(path) as pdf:
-        fig = plt.figure(figsize=(8.27, 11.69))
-        y = 0.95
-        for text, size, weight in lines:
-            wrapped = textwrap.wrap(text, 100 if size < 10 else 70) or [""]
-            for w in wrapped:
-                fig.text(0.07, y, w, fontsize=size, weight=weight, va="top")
-                y -= 0.018 if size < 10 else 0.026
-            if y < 0.05:
-                break
+        fig = summary_figure(data)
         pdf.savefig(fig)
         plt.close(fig)
-        fig = insight_figure(ins, 8.27, 5.5)
+        fig = insight_figure(data.insight, 8.27, 5.5)
         pdf.savefig(fig)
         plt.close(fig)
