@@ -25,7 +25,7 @@ from openchair.care.diary_store import (
 from openchair.care.export import forget_person, write_csv, write_json
 from openchair.care.loader import ExerciseLibrary
 from openchair.care.plan import plan_day
-from openchair.care.records import BreakRecord
+from openchair.care.records import BreakRecord, Outcome
 from openchair.care.redflags import EMERGENCY_MESSAGE, URGENT_MESSAGE, message_for
 from openchair.care.report import gather, report_html, report_pdf
 from openchair.care.screening import load_rules
@@ -76,7 +76,7 @@ def _fill(store: Store, name: str, days: int = 35) -> None:
             ),
         )
         for h in range(3):
-            outcome = "done" if (d + h) % 4 else "skipped"
+            outcome: Outcome = "done" if (d + h) % 4 else "skipped"
             repo.add(
                 BreakRecord(at + timedelta(hours=2 + h), at.date(), "long", outcome, "chin-tuck")
             )

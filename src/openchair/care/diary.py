@@ -7,6 +7,7 @@ CLI, the web API and imports all refuse the same bad input with the same words.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -188,7 +189,7 @@ _SHAPES: dict[str, str] = {
 }
 
 
-def back_svg(selected: tuple[str, ...] | list[str] = (), size_px: int = 240) -> str:
+def back_svg(selected: Sequence[str] = (), size_px: int = 240) -> str:
     """The back drawing as SVG text: every region is a ``<path data-region=ID>`` a page makes
     clickable (toggle the ``selected`` class); ``selected`` regions are drawn marked."""
     chosen = set(selected)

@@ -341,3 +341,25 @@ def air_zones(steps: Iterable[Step]) -> set[str]:
         elif s.air is not None:
             out |= set(s.air.zones)
     return out
+
+
+def effects_text(q: Question) -> list[str]:
+    """What a "yes" to ``q`` changes, in words (for the CLI and the pages)."""
+    out = []
+    if q.hold:
+        out.append(f"massage on hold until {q.hold}")
+    if q.programs_out:
+        out.append("programs left out: " + ", ".join(q.programs_out))
+    if q.techniques_out:
+        out.append("techniques left out: " + ", ".join(q.techniques_out))
+    if q.depth_cap is not None:
+        out.append(f"roller depth at most {q.depth_cap:.0%} of comfortable")
+    if q.heat == "off":
+        out.append("no heat")
+    elif q.heat is not None:
+        out.append(f"heat at most {q.heat:g} °C")
+    if q.air_zones_off:
+        out.append("no air on the " + ", ".join(q.air_zones_off))
+    if q.caution_flags:
+        out.append("exercises left out for: " + ", ".join(q.caution_flags))
+    return out or ["nothing in the chair; it is noted for the report"]

@@ -27,6 +27,7 @@ def _register_commands() -> None:
     from openchair.cli import (
         body_cmd,
         breaks_cmd,
+        diary_cmd,
         exercises_cmd,
         plan_cmd,
         posture_cmd,
@@ -49,6 +50,7 @@ def _register_commands() -> None:
     plan_cmd.register(app)
     breaks_cmd.register(app)
     posture_cmd.register(app)
+    diary_cmd.register(app)
 
 
 def main() -> None:
