@@ -244,3 +244,11 @@ def test_the_chair_service_holds_after_a_red_flag(tmp_path: Path) -> None:
 
     asyncio.run(scenario())
     store.close()
+
+
+def test_docs_list_every_question_and_source() -> None:
+    doc = (Path(__file__).parent.parent / "docs" / "CARE.md").read_text()
+    for q in RULES.question:
+        assert f"`{q.id}`" in doc and q.ask in doc, q.id
+    for s in RULES.source:
+        assert s.url in doc, s.id
