@@ -269,3 +269,30 @@ def test_export_has_everything_and_forget_leaves_nothing(store: Store, tmp_path:
     )
     # Bo is untouched.
     assert len(entries(store, "bo")) == 4 and _rows_mentioning(store, "bo", pid + 1)
+
+
+def test_migration_0004_makes_the_tables_the_models_describe(store: Store) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    import openchair.store.diary_models as dm
+
+    mine = {
+        m.__tablename__ for m in (dm.ScreeningRow, dm.DiaryRow, dm.ConfirmationRow, dm.BreakRow)
+    }
+    with store.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diffs = compare_metadata(ctx, Base.metadata)
+
+    def table_of(d: object) -> str | None:
+        item = d[0] if isinstance(d, list) else d
+        for part in item[1:] if isinstance(item, tuple) else ():
+            name = getattr(part, "name", None) if not isinstance(part, str) else part
+            table = getattr(part, "table", None)
+            if table is not None and getattr(table, "name", None) in mine:
+                return str(table.name)
+            if name in mine:
+                return str(name)
+        return None
+
+    assert [d for d in diffs if table_of(d) is not None] == []

@@ -7,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -252,3 +253,31 @@ def test_docs_list_every_question_and_source() -> None:
         assert f"`{q.id}`" in doc and q.ask in doc, q.id
     for s in RULES.source:
         assert s.url in doc, s.id
+
+
+def test_capped_depth_holds_in_the_compiled_setpoints_at_the_deepest_intensity() -> None:
+    """The cap on the frames the supervisor gets: set depth ≤ cap × comfortable depth at the
+    roller's height, at intensity 5, all through Deep Tissue (which asks for 100 %)."""
+    from openchair.hardware.contract import ChairDescription
+    from openchair.programs.compiler import compile_program
+
+    maps = provisional_map(1)
+    cap = RULES.get("numbness").depth_cap
+    assert cap is not None
+    capped = apply_restrictions(
+        PROGRAMS["deep-tissue"], restrictions_for(RULES, _no(numbness=True))
+    )
+    assert isinstance(capped, Program)
+
+    def worst_share(program: Program) -> float:
+        c = compile_program(program, maps, ChairDescription(), intensity=5)
+        worst = 0.0
+        for tick in range(0, c.n_ticks, 25):
+            frame = c.setpoints_at(tick)
+            y = frame.carriage_y_target_mm
+            comfortable = c._comfortable_depth_at(y)
+            worst = max(worst, float(np.max(frame.depth_target_mm / comfortable)))
+        return worst
+
+    assert worst_share(capped) <= cap + 1e-6
+    assert worst_share(PROGRAMS["deep-tissue"]) > cap + 0.2  # the test can tell
