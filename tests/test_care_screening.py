@@ -22,6 +22,7 @@ from openchair.care.diary_store import (
     save_screening,
 )
 from openchair.care.health_gate import HealthGate
+from openchair.care.redflags import RED_FLAG_IDS
 from openchair.care.screening import (
     MAX_DEPTH_FACTOR,
     ScreeningRulesError,
@@ -281,3 +282,42 @@ def test_capped_depth_holds_in_the_compiled_setpoints_at_the_deepest_intensity()
 
     assert worst_share(capped) <= cap + 1e-6
     assert worst_share(PROGRAMS["deep-tissue"]) > cap + 0.2  # the test can tell
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    days=st.lists(st.sets(st.sampled_from(list(RED_FLAG_IDS)), max_size=2), min_size=1, max_size=4),
+    seen_after=st.integers(0, 4),
+)
+def test_any_red_flag_yes_holds_until_seen(days: list[set[str]], seen_after: int) -> None:
+    """Over random diaries: programs are held exactly when a "yes" came after the last
+    confirmation of being seen."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = open_store(f"sqlite:///{folder}/h.db")
+        add_person(store, "ana")
+        gate = HealthGate(store, RULES)
+        pending = False
+        for i, yes in enumerate(days):
+            if i == seen_after:
+                confirm_seen(store, "ana", NOW)
+                pending = False
+            add_entry(store, "ana", DiaryEntry(NOW, 3, red_flags={f: True for f in yes}))
+            pending = pending or bool(yes)
+        if seen_after >= len(days):
+            confirm_seen(store, "ana", NOW)
+            pending = False
+        verdict = gate.admit("ana", PROGRAMS["quick"])
+        assert isinstance(verdict, str) == pending
+        assert (gate.heat_refusal("ana") is not None) == pending
+        store.close()
+
+
+def test_an_unreadable_health_record_refuses_rather_than_runs_unchecked(store: Store) -> None:
+    gate = HealthGate(store, RULES)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE pain_diary")
+    verdict = gate.admit("ana", PROGRAMS["quick"])
+    assert isinstance(verdict, str) and "could not be read" in verdict
+    assert gate.admit(None, PROGRAMS["quick"]) is PROGRAMS["quick"]  # a guest is not screened
