@@ -4,6 +4,8 @@ chair service refusing or capping programs for the seated person (through its st
 from __future__ import annotations
 
 import asyncio
+import itertools
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -284,34 +286,44 @@ def test_capped_depth_holds_in_the_compiled_setpoints_at_the_deepest_intensity()
     assert worst_share(PROGRAMS["deep-tissue"]) > cap + 0.2  # the test can tell
 
 
-@settings(max_examples=25, deadline=None)
+_NAMES = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def shared_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """One database for every example (a person each): migrations run once."""
+    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('redflags') / 'h.db'}")
+    yield store
+    store.close()
+
+
+@settings(max_examples=40, deadline=None)
 @given(
     days=st.lists(st.sets(st.sampled_from(list(RED_FLAG_IDS)), max_size=2), min_size=1, max_size=4),
     seen_after=st.integers(0, 4),
 )
-def test_any_red_flag_yes_holds_until_seen(days: list[set[str]], seen_after: int) -> None:
+def test_any_red_flag_yes_holds_until_seen(
+    shared_store: Store, days: list[set[str]], seen_after: int
+) -> None:
     """Over random diaries: programs are held exactly when a "yes" came after the last
     confirmation of being seen."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        store = open_store(f"sqlite:///{folder}/h.db")
-        add_person(store, "ana")
-        gate = HealthGate(store, RULES)
-        pending = False
-        for i, yes in enumerate(days):
-            if i == seen_after:
-                confirm_seen(store, "ana", NOW)
-                pending = False
-            add_entry(store, "ana", DiaryEntry(NOW, 3, red_flags={f: True for f in yes}))
-            pending = pending or bool(yes)
-        if seen_after >= len(days):
-            confirm_seen(store, "ana", NOW)
+    store = shared_store
+    name = f"p{next(_NAMES)}"
+    add_person(store, name)
+    gate = HealthGate(store, RULES)
+    pending = False
+    for i, yes in enumerate(days):
+        if i == seen_after:
+            confirm_seen(store, name, NOW)
             pending = False
-        verdict = gate.admit("ana", PROGRAMS["quick"])
-        assert isinstance(verdict, str) == pending
-        assert (gate.heat_refusal("ana") is not None) == pending
-        store.close()
+        add_entry(store, name, DiaryEntry(NOW, 3, red_flags={f: True for f in yes}))
+        pending = pending or bool(yes)
+    if seen_after >= len(days):
+        confirm_seen(store, name, NOW)
+        pending = False
+    verdict = gate.admit(name, PROGRAMS["quick"])
+    assert isinstance(verdict, str) == pending
+    assert (gate.heat_refusal(name) is not None) == pending
 
 
 def test_an_unreadable_health_record_refuses_rather_than_runs_unchecked(store: Store) -> None:
