@@ -95,3 +95,18 @@ def test_views_are_json_ready_and_a_red_flag_shows_only_its_message() -> None:
     }
     json.dumps(ok)
     store.close()
+
+
+def test_plan_for_a_person_follows_their_diary() -> None:
+    store = open_store()
+    add_person(store, "cy")
+    store.close()
+    assert _run("health", "screen", "-p", "cy", "--yes", "blood-thinners")[0] == 0
+    code, _ = _run("diary", "add", "-p", "cy", "--pain", "5", "-a", "neck", "--red-flags", "none")
+    assert code == 0
+    code, out = _run("plan", "-p", "cy", "--json")
+    assert code == 0, out
+    items = json.loads(out)["items"]
+    evening = next(i for i in items if i["kind"] == "evening")
+    assert evening["program"] == "after-office" and "diary" in evening["reason"]
+    assert all(i["program"] != "quick" for i in items)  # knocking: ruled out

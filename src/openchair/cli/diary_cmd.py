@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from openchair.care.diary import BODY_REGIONS, DiaryEntry, DiaryError
+from openchair.care.diary_plan import DiaryContext, context_for
 from openchair.care.diary_store import (
     CareDataError,
     StoreBreakRepository,
@@ -387,6 +388,12 @@ def report(
     pdf: Annotated[Path | None, typer.Option("--pdf", help="Write a PDF.")] = None,
     weeks: Annotated[int, typer.Option("--weeks", min=1, max=104, help="Period length.")] = 8,
     until: Annotated[str | None, typer.Option("--until", help="Last day (default today).")] = None,
+    desktop_breaks: Annotated[
+        bool,
+        typer.Option(
+            "--desktop-breaks", help="Add this computer's break helper records (breaks.jsonl)."
+        ),
+    ] = False,
     db: Db = None,
 ) -> None:
     """A report for a visit to a clinician: pain trend and areas, red flags, what was done."""
@@ -397,9 +404,13 @@ def report(
     start = end - timedelta(weeks=weeks)
     rules = _rules()
     with _store(db) as store:
-        data = gather(
-            store, person, start, end, rules, now, StoreBreakRepository(store, person).all()
-        )
+        breaks = StoreBreakRepository(store, person).all()
+        if desktop_breaks:
+            from openchair.care.records import RECORDS_FILE, JsonLinesBreakRepository
+            from openchair.care.settings import data_dir
+
+            breaks += JsonLinesBreakRepository(data_dir() / RECORDS_FILE).all()
+        data = gather(store, person, start, end, rules, now, breaks)
     try:
         if html is not None:
             html.write_text(report_html(data), encoding="utf-8")
@@ -431,6 +442,14 @@ def export(
         except OSError as err:
             raise _fail(f"cannot write the export: {err.strerror or err}") from None
     typer.echo("This is health data: keep it private.")
+
+
+def diary_context_of(person: str, db: str | None = None) -> DiaryContext:
+    """For ``openchair plan --person``: the person's last week of diary and health check."""
+    from openchair.programs.loader import ProgramLibrary
+
+    with _store(db) as store:
+        return context_for(store, person, _now(), _rules(), ProgramLibrary())
 
 
 def register(app: typer.Typer) -> None:
