@@ -296,3 +296,27 @@ def test_migration_0004_makes_the_tables_the_models_describe(store: Store) -> No
         return None
 
     assert [d for d in diffs if table_of(d) is not None] == []
+
+
+def test_insight_puts_sitting_and_slouching_beside_pain(store: Store) -> None:
+    from openchair.care.diary_views import insight_png_view, insight_view
+    from openchair.posture.events import PostureDaySummary
+
+    _fill(store, "ana", days=14)
+    now = START + timedelta(days=14)
+    posture = [
+        PostureDaySummary(
+            date=(START + timedelta(days=d)).date().isoformat(),
+            sitting_s=6 * 3600.0,
+            slouched_s=1800.0 * (2 - d // 7),
+        )
+        for d in range(14)
+    ]
+    view = insight_view(store, "ana", now, weeks=2, posture=posture)
+    weeks = view["insight"]["weeks"]  # type: ignore[index]
+    assert [w["slouched_min"] for w in weeks] == [420.0, 210.0]
+    assert [w["sitting_min"] for w in weeks] == [2520.0, 2520.0]
+    assert [w["sessions"] for w in weeks] == [4, 3]
+    assert weeks[0]["pain_mean"] > weeks[1]["pain_mean"]
+    json.dumps(view)
+    assert insight_png_view(store, "ana", now, 2, posture=posture).startswith(b"\x89PNG")

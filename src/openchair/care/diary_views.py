@@ -31,6 +31,7 @@ from openchair.care.records import BreakRecord
 from openchair.care.redflags import message_for, questions_view
 from openchair.care.screening import ScreeningRules
 from openchair.care.trend import pain_trend
+from openchair.posture.events import PostureDaySummary
 from openchair.store.database import Store
 from openchair.store.history import history
 
@@ -121,12 +122,14 @@ def insight_view(
     now: datetime,
     weeks: int = 8,
     breaks: Sequence[BreakRecord] = (),
+    posture: Sequence[PostureDaySummary] = (),
 ) -> dict[str, object]:
-    """Trend and weekly insight for the last ``weeks`` weeks (what the diary page plots)."""
+    """Trend and weekly insight for the last ``weeks`` weeks (what the diary page plots); the
+    posture monitor's day summaries add sitting and slouched minutes when given."""
     start = now - timedelta(weeks=weeks)
     diary = entries(store, name, since=start)
     sessions = [h for h in history(store, person=name) if h.started_at >= start]
-    ins = build_insight(diary, sessions, breaks, start, now)
+    ins = build_insight(diary, sessions, breaks, start, now, posture)
     return {
         "trend": pain_trend(entries(store, name), now).to_dict(),
         "insight": ins.to_dict(),
@@ -135,9 +138,14 @@ def insight_view(
 
 
 def insight_png_view(
-    store: Store, name: str, now: datetime, weeks: int = 8, breaks: Sequence[BreakRecord] = ()
+    store: Store,
+    name: str,
+    now: datetime,
+    weeks: int = 8,
+    breaks: Sequence[BreakRecord] = (),
+    posture: Sequence[PostureDaySummary] = (),
 ) -> bytes:
     start = now - timedelta(weeks=weeks)
     diary = entries(store, name, since=start)
     sessions = [h for h in history(store, person=name) if h.started_at >= start]
-    return insight_png(build_insight(diary, sessions, breaks, start, now))
+    return insight_png(build_insight(diary, sessions, breaks, start, now, posture))
