@@ -177,20 +177,22 @@ def insight_figure(ins: Insight, width_in: float = 8.0, height_in: float = 5.0):
     top.legend(loc="upper right", fontsize=8, ncols=3)
     starts = [datetime(w.start.year, w.start.month, w.start.day, tzinfo=UTC) for w in ins.weeks]
     bar_w = timedelta(days=2)
-    bottom.bar(
-        [s + timedelta(days=1.5) for s in starts],
-        [w.breaks_taken for w in ins.weeks],
-        width=bar_w,
-        color="#58a55c",
-        label="breaks taken",
-    )
-    bottom.bar(
-        [s + timedelta(days=3.5) for s in starts],
-        [w.sessions for w in ins.weeks],
-        width=bar_w,
-        color="#2e86ab",
-        label="massage sessions",
-    )
+    if any(w.breaks_taken for w in ins.weeks):
+        bottom.bar(
+            [s + timedelta(days=1.5) for s in starts],
+            [w.breaks_taken for w in ins.weeks],
+            width=bar_w,
+            color="#58a55c",
+            label="breaks taken",
+        )
+    if any(w.sessions for w in ins.weeks):
+        bottom.bar(
+            [s + timedelta(days=3.5) for s in starts],
+            [w.sessions for w in ins.weeks],
+            width=bar_w,
+            color="#2e86ab",
+            label="massage sessions",
+        )
     if any(w.slouched_min is not None for w in ins.weeks):
         bottom.bar(
             [s + timedelta(days=5.5) for s in starts],
@@ -201,7 +203,18 @@ def insight_figure(ins: Insight, width_in: float = 8.0, height_in: float = 5.0):
         )
     bottom.set_ylabel("per week")
     bottom.grid(alpha=0.3, axis="y")
-    bottom.legend(loc="upper right", fontsize=8, ncols=3)
+    if bottom.get_legend_handles_labels()[0]:
+        bottom.legend(loc="upper right", fontsize=8, ncols=3)
+    else:
+        bottom.text(
+            0.5,
+            0.5,
+            "no sessions or breaks recorded",
+            ha="center",
+            va="center",
+            transform=bottom.transAxes,
+            color="#55606d",
+        )
     bottom.set_xlim(ins.start, ins.end)
     fig.autofmt_xdate()
     fig.tight_layout()
