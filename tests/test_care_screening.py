@@ -333,3 +333,39 @@ def test_an_unreadable_health_record_refuses_rather_than_runs_unchecked(store: S
     verdict = gate.admit("ana", PROGRAMS["quick"])
     assert isinstance(verdict, str) and "could not be read" in verdict
     assert gate.admit(None, PROGRAMS["quick"]) is PROGRAMS["quick"]  # a guest is not screened
+
+
+def test_the_service_decides_every_builtin_program_as_the_rules_do(tmp_path: Path) -> None:
+    """For a person who answered yes to pregnancy (hold confirmed): each built-in program is
+    refused by the chair service exactly when the rules refuse it, and runs capped otherwise."""
+    from openchair.service import ChairService
+
+    service = _service(tmp_path)
+    assert isinstance(service, ChairService)
+    store = open_store(f"sqlite:///{tmp_path / 'svc.db'}")
+    add_person(store, "ana")
+    save_screening(store, "ana", RULES, _no(pregnancy=True), NOW)
+    confirm_hold(store, "ana", "pregnancy", NOW)
+    r = restrictions_for(RULES, _no(pregnancy=True), ["pregnancy"])
+
+    async def scenario() -> None:
+        async with service:
+            assert (await service.select_person("ana")).accepted
+            for pid, program in sorted(PROGRAMS.items()):
+                expected = apply_restrictions(program, r)
+                answer = await service.start(pid, maps=provisional_map(1))
+                if isinstance(expected, str):
+                    assert not answer.accepted and answer.reason == expected, pid
+                    continue
+                assert answer.accepted, (pid, answer.reason)
+                running = service.loop.activity.session.program  # type: ignore[union-attr]
+                assert max_heat(running.step) == 0.0, pid
+                assert max_depth(running.step) * MAX_DEPTH_FACTOR <= 0.5 + 1e-9, pid
+                await service.stop()
+                await service.wait_until_idle()
+                assert (await service.reset()).accepted
+            heat = await service.heat(True)
+            assert not heat.accepted and "heat is off" in heat.reason
+
+    asyncio.run(scenario())
+    store.close()
