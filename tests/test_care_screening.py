@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from openchair.care.diary import DiaryEntry
 from openchair.care.diary_store import (
@@ -369,3 +370,14 @@ def test_the_service_decides_every_builtin_program_as_the_rules_do(tmp_path: Pat
 
     asyncio.run(scenario())
     store.close()
+
+
+def test_new_questions_in_the_rules_are_named(store: Store) -> None:
+    from openchair.store.diary_models import ScreeningRow
+
+    save_screening(store, "ana", RULES, _no(), NOW)
+    with store.session() as s:
+        row = s.scalars(select(ScreeningRow)).one()
+        row.answers = {k: v for k, v in row.answers.items() if k != "heart"}
+    status = health_status(store, "ana", RULES)
+    assert status.new_questions == ("heart",)

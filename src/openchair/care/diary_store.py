@@ -213,6 +213,8 @@ class HealthStatus:
     restrictions: Restrictions
     red_flag_hold: bool
     red_flag_at: datetime | None
+    new_questions: tuple[str, ...] = ()
+    """Questions of the current rules the kept answers do not cover (the rules grew): ask again."""
 
     @property
     def held_reason(self) -> str | None:
@@ -232,6 +234,7 @@ class HealthStatus:
             "red_flag_hold": self.red_flag_hold,
             "red_flag_at": self.red_flag_at.isoformat() if self.red_flag_at else None,
             "held_reason": self.held_reason,
+            "new_questions": list(self.new_questions),
         }
 
 
@@ -271,6 +274,7 @@ def health_status(store: Store, name: str, rules: ScreeningRules) -> HealthStatu
             restrictions_for(rules, answers, cleared),
             bool(yes),
             aware(yes[-1].at) if yes else None,
+            tuple(q.id for q in rules.question if q.id not in answers),
         )
 
 

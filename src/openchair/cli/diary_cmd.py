@@ -115,6 +115,11 @@ def _show_status(store: Store, name: str, rules: ScreeningRules, as_json: bool) 
                 if line.startswith("massage on hold") and q.id in lifted:
                     line += " (confirmed)"
                 con.print(f"  - {line}")
+    if status.new_questions:
+        con.print(
+            f"The health check has new questions ({', '.join(status.new_questions)}): "
+            f"answer it again with openchair health screen -p {name}"
+        )
     if status.held_reason:
         con.print(f"[bold red]On hold.[/] {status.held_reason}")
         if not status.red_flag_hold and status.restrictions.holds:
