@@ -381,3 +381,18 @@ def test_new_questions_in_the_rules_are_named(store: Store) -> None:
         row.answers = {k: v for k, v in row.answers.items() if k != "heart"}
     status = health_status(store, "ana", RULES)
     assert status.new_questions == ("heart",)
+
+
+def test_a_broken_rules_file_refuses_instead_of_stopping_the_service(
+    store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import openchair.care.screening as screening
+
+    bad = tmp_path / "rules.toml"
+    bad.write_text("version = [")
+    monkeypatch.setattr(screening, "RULES_FILE", bad)
+    monkeypatch.setattr(screening.load_rules, "__defaults__", (bad,))
+    gate = HealthGate(store)
+    refusal = gate.admit("ana", PROGRAMS["quick"])
+    assert isinstance(refusal, str) and "rules cannot be read" in refusal
+    assert gate.admit(None, PROGRAMS["quick"]) is PROGRAMS["quick"]

@@ -11,7 +11,12 @@ from __future__ import annotations
 import logging
 
 from openchair.care.diary_store import CareDataError, health_status
-from openchair.care.screening import ScreeningRules, apply_restrictions, load_rules
+from openchair.care.screening import (
+    ScreeningRules,
+    ScreeningRulesError,
+    apply_restrictions,
+    load_rules,
+)
 from openchair.programs.model import Program
 from openchair.store.database import Store
 
@@ -27,7 +32,15 @@ class HealthGate:
         self, store: Store, rules: ScreeningRules | None = None, *, require_screening: bool = False
     ) -> None:
         self.store = store
-        self.rules = rules or load_rules()
+        self.rules: ScreeningRules | None = rules
+        self.broken: str | None = None
+        """Why the rules file cannot be used (then every stored person is refused, to be safe)."""
+        if rules is None:
+            try:
+                self.rules = load_rules()
+            except ScreeningRulesError as err:
+                log.error("screening rules unusable: %s", err)
+                self.broken = f"the health check's rules cannot be read ({err.messages[0]})"
         self.require_screening = require_screening
         """Refuse people who have not answered the health check yet (off by default: the
         pages ask it before the first massage)."""
@@ -35,6 +48,8 @@ class HealthGate:
     def admit(self, person: str | None, program: Program) -> Program | str:
         if person is None:
             return program
+        if self.rules is None:
+            return f"massage is refused until {self.broken}"
         try:
             status = health_status(self.store, person, self.rules)
         except CareDataError:
@@ -51,6 +66,8 @@ class HealthGate:
     def heat_refusal(self, person: str | None) -> str | None:
         if person is None:
             return None
+        if self.rules is None:
+            return f"heat is refused until {self.broken}"
         try:
             status = health_status(self.store, person, self.rules)
         except CareDataError:
