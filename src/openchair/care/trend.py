@@ -134,7 +134,7 @@ def _changed(base: float, now: float) -> int:
 
 def pain_trend(entries: Sequence[DiaryEntry], now: datetime) -> PainTrend:
     """The diary's verdict at ``now``: better, the same, or time to see a clinician (and why)."""
-    ep = [e for e in episode(entries) if e.at <= now]
+    ep = episode([e for e in entries if e.at <= now])
     if not ep:
         return PainTrend("no-entries", "No pain noted yet. Note it once a day, it takes seconds.")
     start = ep[0].at
