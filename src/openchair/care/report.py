@@ -187,19 +187,23 @@ def report_html(data: ReportData) -> str:
     # Pain over time.
     parts.append("<h2>Pain over the period</h2>")
     parts.append(f"<img class='plot' alt='pain over time' src='data:image/png;base64,{png}'>")
+    posture = any(w.slouched_min is not None for w in ins.weeks)
     parts.append(
         "<table><tr><th>week from</th><th>mean pain</th><th>entries</th><th>massage sessions"
         "</th><th>massage min</th><th>breaks taken</th><th>breaks skipped</th>"
-        "<th>slouched min</th></tr>"
+        + ("<th>sitting h</th><th>slouched min</th>" if posture else "")
+        + "</tr>"
     )
     for w in ins.weeks:
         mean = "" if w.pain_mean is None else f"{w.pain_mean:.1f}"
         slouch = "" if w.slouched_min is None else f"{w.slouched_min:.0f}"
+        sitting = "" if w.sitting_min is None else f"{w.sitting_min / 60:.1f}"
+        extra = f"<td class='n'>{sitting}</td><td class='n'>{slouch}</td>" if posture else ""
         parts.append(
             f"<tr><td>{w.start:%d %b}</td><td class='n'>{mean}</td>"
             f"<td class='n'>{w.pain_entries}</td><td class='n'>{w.sessions}</td>"
             f"<td class='n'>{w.massage_min:.0f}</td><td class='n'>{w.breaks_taken}</td>"
-            f"<td class='n'>{w.breaks_skipped}</td><td class='n'>{slouch}</td></tr>"
+            f"<td class='n'>{w.breaks_skipped}</td>{extra}</tr>"
         )
     parts.append("</table>")
     # Where, stiffness, better and worse.
