@@ -11,6 +11,8 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import inspect, select, text
 
 from openchair.care.diary import BODY_REGIONS, DiaryEntry, DiaryError, back_svg, entry_from_dict
@@ -184,6 +186,9 @@ def test_the_plan_follows_the_diary_and_says_why() -> None:
     evening = next(i for i in plan.items if i.kind == "evening")
     assert evening.program not in ("lumbar", "quick") and "ruled out" in evening.reason
     assert all(i.program != "quick" for i in plan.items)
+    none_left = diary_context(week, now, programs_out=list(ProgramLibrary().ids()))
+    plan = plan_day(settings, day, EXERCISES, none_left)
+    assert all(i.program is None for i in plan.items)
     held = plan_day(settings, day, EXERCISES, diary_context(week, now, red_flag_hold=True))
     assert held.items == [] and "paused" in held.notes[0]
 
@@ -320,3 +325,41 @@ def test_insight_puts_sitting_and_slouching_beside_pain(store: Store) -> None:
     assert weeks[0]["pain_mean"] > weeks[1]["pain_mean"]
     json.dumps(view)
     assert insight_png_view(store, "ana", now, 2, posture=posture).startswith(b"\x89PNG")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    yes=st.sets(st.sampled_from([q.id for q in RULES.question])),
+    regions=st.lists(st.sampled_from(list(BODY_REGIONS)), max_size=4),
+    pain=st.integers(0, 10),
+    offset=st.integers(0, 60),
+)
+def test_the_plan_never_offers_what_the_health_check_refuses(
+    yes: set[str], regions: list[str], pain: int, offset: int
+) -> None:
+    """Over random answers and diaries: no chair program the rules refuse, no exercise the
+    caution flags exclude, nothing at all under a hold on the chair."""
+    from openchair.care.screening import apply_restrictions, restrictions_for
+
+    r = restrictions_for(RULES, {q.id: q.id in yes for q in RULES.question})
+    library = ProgramLibrary()
+    refused = [
+        pid for pid in library.ids() if isinstance(apply_restrictions(library.get(pid), r), str)
+    ]
+    now = datetime(2026, 3, 2, 7, tzinfo=UTC) + timedelta(days=offset)
+    diary = [DiaryEntry(now - timedelta(days=1), pain, areas=tuple(dict.fromkeys(regions)))]
+    ctx = diary_context(
+        diary,
+        now,
+        massage_held=r.holds[0].message() if r.holds else None,
+        programs_out=refused,
+        caution_flags=r.caution_flags,
+    )
+    plan = plan_day(PlanSettings(), now.date(), EXERCISES, ctx)
+    programs = {i.program for i in plan.items if i.program is not None}
+    assert not programs & set(refused)
+    if r.holds:
+        assert not programs
+    offered = {x for i in plan.items for x in i.exercises}
+    by_id = {e.label(): e for e in EXERCISES}
+    assert all(not set(by_id[x].avoid_if) & set(r.caution_flags) for x in offered)

@@ -49,8 +49,8 @@ class DiaryContext:
             )
         )
         update: dict[str, object] = {"pain_areas": areas, "cautions": flags}
-        if self.massage_held is not None:
-            update["has_chair"] = False
+        if self.massage_held is not None or set(GENTLE_ORDER) <= set(self.programs_out):
+            update["has_chair"] = False  # held, or no evening program suits: exercises instead
         return settings.model_copy(update=update)
 
     def evening_choice(
