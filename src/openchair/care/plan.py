@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from openchair.care.advice import GENERAL_CAUTIONS, RED_FLAGS, RED_FLAGS_ACTION, SEE_A_CLINICIAN
 from openchair.care.model import Exercise
 from openchair.care.settings import PlanSettings
+
+if TYPE_CHECKING:
+    from openchair.care.diary_plan import DiaryContext
 
 ItemKind = Literal["morning", "break", "evening", "stretch"]
 
@@ -120,8 +123,12 @@ def _minutes(exercises: Sequence[Exercise]) -> float:
     return round(sum(e.seconds() for e in exercises) / 60.0 + 0.49)
 
 
-def evening_choice(settings: PlanSettings, day: date) -> tuple[str, str]:
-    """The evening program and the reason for it, from the day and the person."""
+def evening_choice(
+    settings: PlanSettings, day: date, diary: DiaryContext | None = None
+) -> tuple[str, str]:
+    """The evening program and the reason for it, from the day, the person and their diary."""
+    if diary is not None:
+        return diary.evening_choice(settings, day, evening_choice)
     shift = settings.shift(day)
     # Elapsed hours (UTC), so a night shift over a clock change counts as lived.
     hours = (
@@ -146,8 +153,22 @@ def evening_choice(settings: PlanSettings, day: date) -> tuple[str, str]:
     return "heated-back", "a day off: warmth and gentle rolling"
 
 
-def plan_day(settings: PlanSettings, day: date, exercises: Sequence[Exercise]) -> DayPlan:
-    """The plan for ``day`` (breaks of a shift that starts that day, even past midnight)."""
+def plan_day(
+    settings: PlanSettings,
+    day: date,
+    exercises: Sequence[Exercise],
+    diary: DiaryContext | None = None,
+) -> DayPlan:
+    """The plan for ``day`` (breaks of a shift that starts that day, even past midnight).
+
+    With the pain ``diary``: its areas and the health check's flags join the settings, a hold
+    takes the chair (a red flag: the whole plan) off the day, and the evening says why."""
+    if diary is not None:
+        if diary.red_flag_hold:
+            from openchair.care.redflags import HELD_REASON
+
+            return DayPlan(day, settings.shift(day) is not None, [], [HELD_REASON])
+        settings = diary.settings_for(settings)
     ok = allowed(exercises, settings)
     seed = day.toordinal()
     items: list[PlanItem] = []
@@ -158,7 +179,8 @@ def plan_day(settings: PlanSettings, day: date, exercises: Sequence[Exercise]) -
     morning_at = settings.at(day, settings.morning)
     if shift and settings.crosses_midnight():
         morning_at = shift[0] - timedelta(minutes=90)
-    if settings.has_chair:
+    quick_out = diary is not None and QUICK_PROGRAM in diary.programs_out
+    if settings.has_chair and not quick_out:
         items.append(
             PlanItem(
                 "morning",
@@ -177,7 +199,9 @@ def plan_day(settings: PlanSettings, day: date, exercises: Sequence[Exercise]) -
                 morning_at,
                 _minutes(chosen),
                 "Morning stretches",
-                "no chair: a short stretch set to start the day",
+                "the Quick program is ruled out by your health check: a short stretch set"
+                if quick_out
+                else "no chair: a short stretch set to start the day",
                 exercises=[e.label() for e in chosen],
             )
         )
@@ -211,7 +235,7 @@ def plan_day(settings: PlanSettings, day: date, exercises: Sequence[Exercise]) -
             notes.append("No desk exercise suits your caution flags: the breaks are for walking.")
 
     # Evening: a program chosen from the day (or a matching stretch set without a chair).
-    program, reason = evening_choice(settings, day)
+    program, reason = evening_choice(settings, day, diary)
     evening_at = settings.at(day, settings.evening)
     if shift:
         evening_at = max(evening_at, shift[1] + timedelta(minutes=30))
@@ -252,4 +276,6 @@ def plan_day(settings: PlanSettings, day: date, exercises: Sequence[Exercise]) -
     items.sort(key=lambda i: i.start)
     if settings.has_chair:
         notes.append("Massage is an add-on to exercise, not a treatment on its own.")
+    if diary is not None and diary.massage_held:
+        notes.append(diary.massage_held)
     return DayPlan(day, shift is not None, items, notes)

@@ -28,6 +28,7 @@ def _register_commands() -> None:
         board_emulator_cmd,
         body_cmd,
         breaks_cmd,
+        diary_cmd,
         exercises_cmd,
         plan_cmd,
         posture_cmd,
@@ -51,6 +52,7 @@ def _register_commands() -> None:
     breaks_cmd.register(app)
     posture_cmd.register(app)
     board_emulator_cmd.register(app)
+    diary_cmd.register(app)
 
 
 def main() -> None:

@@ -45,6 +45,12 @@ def plan(
         bool, typer.Option("--init", help="Write a settings file with the defaults to edit.")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    person: Annotated[
+        str | None,
+        typer.Option(
+            "--person", "-p", help="Fit the plan to this person's diary and health check."
+        ),
+    ] = None,
 ) -> None:
     """The day's plan from your settings ($OPENCHAIR_DATA_DIR/care.toml): morning, breaks,
     evening program, stretching."""
@@ -67,7 +73,12 @@ def plan(
     exercises, problems = ExerciseLibrary().load_all()
     for m in problems:
         typer.echo(f"skipped: {m}", err=True)
-    p = plan_day(settings, when, exercises)
+    diary = None
+    if person is not None:
+        from openchair.cli.diary_cmd import diary_context_of
+
+        diary = diary_context_of(person)
+    p = plan_day(settings, when, exercises, diary)
     if ical is not None:
         try:
             ical.write_bytes(plan_ical(settings, when, exercises, datetime.now(UTC)))

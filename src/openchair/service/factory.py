@@ -13,6 +13,7 @@ from openchair.control.clock import Clock, RealClock, SimulatedClock
 from openchair.hardware.contract import ChairDriver
 from openchair.hardware.open import DriverSpecError, open_driver
 from openchair.programs.loader import ProgramLibrary
+from openchair.service.gate import StartGate
 from openchair.service.hub import FrameHub
 from openchair.service.loop import ChairLoop, OnTick
 from openchair.service.people import PeopleDirectory
@@ -71,11 +72,13 @@ def build_service(
     people: PeopleDirectory | None = None,
     programs: ProgramLibrary | None = None,
     on_tick: OnTick | None = None,
+    gates: list[StartGate] | None = None,
 ) -> ChairService:
     """A ready, not yet opened, service. Pass ``driver``/``clock`` to inject your own."""
     drv = driver or make_driver(options.driver, options.body, options.seed)
     clk = clock or make_clock(options.speed)
     closers: list[Callable[[], None]] = []
+    start_gates: list[StartGate] = list(gates or [])
     if options.store and recorder is None:
         from openchair.store.database import open_store
         from openchair.store.people import StorePeople
@@ -87,6 +90,10 @@ def build_service(
         writer = StoreWriter(store, options.chair_id)
         recorder = writer
         people = people or StorePeople(store)
+        if gates is None:  # the health check and the diary's red flags (docs/CARE.md)
+            from openchair.care.health_gate import HealthGate
+
+            start_gates.append(HealthGate(store))
         closers.append(writer.close)
         closers.append(store.close)
     loop = ChairLoop(
@@ -98,6 +105,6 @@ def build_service(
         hold_time_when_idle=isinstance(clk, SimulatedClock) and clk.pace is None,
         on_tick=on_tick,
     )
-    service = ChairService(loop, programs=programs, people=people)
+    service = ChairService(loop, programs=programs, people=people, gates=start_gates)
     service.closers.extend(closers)
     return service

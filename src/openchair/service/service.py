@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -26,6 +26,7 @@ from openchair.programs.model import ZONES, Program, Step
 from openchair.service.activities import ActivityResult
 from openchair.service.answer import Answer
 from openchair.service.frame import StateFrame
+from openchair.service.gate import StartGate
 from openchair.service.hub import DEFAULT_QUEUE_FRAMES, FrameHub, Subscription
 from openchair.service.loop import ChairLoop
 from openchair.service.people import MemoryPeople, PeopleDirectory, PersonInfo
@@ -57,8 +58,11 @@ class ChairService:
         *,
         programs: ProgramLibrary | None = None,
         people: PeopleDirectory | None = None,
+        gates: Sequence[StartGate] = (),
     ) -> None:
         self.loop = loop
+        self.gates: list[StartGate] = list(gates)
+        """Asked before every program and heat-on for the seated person (health check)."""
         self.hub: FrameHub = loop.hub
         self.library = programs or ProgramLibrary()
         self.directory: PeopleDirectory = people or MemoryPeople()
@@ -157,7 +161,10 @@ class ChairService:
                 resolved = await asyncio.to_thread(self.library.get, program)
             except ProgramError as err:
                 return Answer.refused(f"program {program!r} cannot be used: {err.messages[0]}")
-        answer = await self._ask(StartRequest(resolved, intensity, maps))
+        admitted = await self._admit(resolved)
+        if isinstance(admitted, Answer):
+            return admitted
+        answer = await self._ask(StartRequest(admitted, intensity, maps))
         if answer.accepted:
             self._manual = manual
         return answer
@@ -208,6 +215,10 @@ class ChairService:
     async def heat(self, on: bool) -> Answer:
         if not isinstance(on, bool):
             return Answer.refused(f"heat must be on or off, not {on!r}")
+        for gate in self.gates if on else ():
+            refusal = await asyncio.to_thread(gate.heat_refusal, self.loop.person)
+            if refusal:
+                return Answer.refused(refusal)
         return await self._ask(LiveRequest(LiveCommand("heat", on)))
 
     async def shoulder_nudge(self, mm: float) -> Answer:
@@ -252,13 +263,25 @@ class ChairService:
             first = err.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
             return Answer.refused(f"manual {where}: {first['msg']}")
-        command = LiveCommand("program", program=manual_program(settings))
+        admitted = await self._admit(manual_program(settings))
+        if isinstance(admitted, Answer):
+            return admitted
+        command = LiveCommand("program", program=admitted)
         answer = await self._ask(LiveRequest(command, only_program="manual"))
         if answer.accepted:
             self._manual = settings
         return answer
 
     # -- plumbing -------------------------------------------------------------------------------
+
+    async def _admit(self, program: Program) -> Program | Answer:
+        """Every gate's word on ``program`` for the seated person: a refusal or what to run."""
+        for gate in self.gates:
+            verdict = await asyncio.to_thread(gate.admit, self.loop.person, program)
+            if isinstance(verdict, str):
+                return Answer.refused(verdict)
+            program = verdict
+        return program
 
     async def _default_intensity(self) -> int:
         who = self.loop.person
