@@ -83,6 +83,7 @@ def run_on_twin(
     scan: bool = True,
     body_map: Path | None = None,
     options: ServiceOptions | None = None,
+    person: str | None = None,
 ) -> SessionRecord:
     """Scan (unless a map is given or scanning is off), run the session to the end (or Ctrl-C,
     or SIGTERM) on an in-process chair service with the twin, return the record. Event times
@@ -160,6 +161,7 @@ def run_on_twin(
                 maps=maps,
                 scan=scan,
                 on_scanned=on_scanned,
+                person=person,
             )
         )
     except RefusedError as err:
@@ -208,6 +210,16 @@ def register(app: typer.Typer) -> None:
             Path | None, typer.Option(help="Reuse a saved body map (openchair scan --save).")
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+        person: Annotated[
+            str | None,
+            typer.Option(help="Who sits (openchair people add): recorded, their map saved."),
+        ] = None,
+        db: Annotated[
+            str | None, typer.Option("--db", help="SQLAlchemy database URL for the history.")
+        ] = None,
+        data_dir: Annotated[
+            str | None, typer.Option(help="Data folder (default: $OPENCHAIR_DATA_DIR).")
+        ] = None,
     ) -> None:
         """Scan, run a session on the twin, print its summary (exit 1 unless it completed)."""
         params = parse_body(body)
@@ -225,6 +237,8 @@ def register(app: typer.Typer) -> None:
             live=console is not None and console.is_terminal and factor is not None,
             scan=scan,
             body_map=body_map,
+            options=ServiceOptions(db_url=db, data_dir=data_dir),
+            person=person,
         )
         _finish(record, as_json)
 

@@ -189,14 +189,16 @@ class ChairLoop:
 
     def _tick(self, t: float, late: float) -> None:
         self.t_s = t
-        for _ in range(MAX_REQUESTS_PER_TICK):
+        handled = 0
+        while handled < MAX_REQUESTS_PER_TICK:
             try:
                 request = self._requests.get_nowait()
             except queue.Empty:
                 break
             self._handle_safely(request, t)
+            handled += 1
         act = self.activity
-        publish = False
+        publish = handled > 0  # a client sees the effect of its command in the next frame
         if act is None:
             self._idle_tick(t, late)
         else:

@@ -77,11 +77,17 @@ async def run_once(
     maps: BodyMapBatch | None,
     scan: bool,
     on_scanned: Callable[[ActivityResult], None] | None = None,
+    person: str | None = None,
 ) -> RunOutcome:
-    """Scan (unless ``maps`` is given or ``scan`` is off), then run ``program`` to its end."""
+    """Seat ``person`` (if given), scan (unless ``maps`` is given or ``scan`` is off), then run
+    ``program`` to its end."""
     async with service:
         remove = _stop_on_signals(service)
         try:
+            if person is not None:
+                seated = await service.select_person(person)
+                if not seated.accepted:
+                    raise RefusedError(seated.reason)
             scanned = None
             if maps is None and scan:
                 answer = await service.scan()
