@@ -116,6 +116,7 @@ class ChairLoop:
         self.ticks = 0
         self.t_s = 0.0
         self.t0_s = 0.0
+        self._clock_t0_s = 0.0
         self.lateness_s: list[float] | None = None
         """When a list, every tick's lateness is appended (benchmarks)."""
         self._requests: queue.SimpleQueue[AnyRequest] = queue.SimpleQueue()
@@ -138,8 +139,9 @@ class ChairLoop:
     def start(self) -> None:
         """Open the driver (errors reach the caller) and start the control thread."""
         self.driver.open()
-        self.t0_s = self.clock.now_s()
-        self.t_s = self.t0_s
+        # Chair time starts at 0 with the driver (the twin's own clock starts there); the
+        # clock may have run for a while already (storage opened after it was made).
+        self._clock_t0_s = self.clock.now_s()
         self._thread = threading.Thread(target=self._run, name="openchair-control", daemon=True)
         self._thread.start()
 
@@ -170,8 +172,8 @@ class ChairLoop:
                     self._wait_for_work()
                     if self._halt.is_set():
                         break
-                self.clock.sleep_until(t)
-                late = self.clock.late_by_s(t)
+                self.clock.sleep_until(self._clock_t0_s + t)
+                late = self.clock.late_by_s(self._clock_t0_s + t)
                 if self.lateness_s is not None:
                     self.lateness_s.append(late)
                 self._tick(t, late)
