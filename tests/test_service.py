@@ -96,9 +96,12 @@ def test_two_clients_sending_conflicting_commands_get_one_answer_each() -> None:
             assert not late.accepted and late.reason == "no session is running"
 
     run(scenario)
-    # The stop reached the chair: the last frames are the safe state.
+    # The stop reached the chair on the tick it arrived: that tick's frame is the safe state.
+    [stop_event] = [e for e in service.loop.supervisor.events if e.rule == "remote_stop"]
+    [frame] = [f for t, f in spy.writes if t == stop_event.time_s]
+    assert frame.depth_target_mm[0] == 0 and frame.knead_speed_cpm[0] == 0
+    assert frame.heater_target_c.max() == 0 and frame.air_pressure_target_kpa.max() == 0
     assert spy.frames[-1].depth_target_mm[0] == 0
-    assert spy.frames[-1].heater_target_c.max() == 0
     kinds = [type(n) for n in recorder.notes]
     assert kinds.count(SessionOpened) == 1 and kinds.count(SessionClosed) == 1
 
