@@ -196,3 +196,57 @@ def test_kill_9_mid_session_leaves_an_interrupted_session_with_its_events(tmp_pa
     assert "without ending the session" in entry["reason"]
     assert entry["safety_events"][0]["rule"] == "occupancy_pause"
     assert entry["duration_s"] >= 2.0  # progress up to about a second before the kill
+
+
+def test_a_seated_person_brings_their_saved_map_and_default_intensity(tmp_path: Path) -> None:
+    import asyncio
+
+    from openchair.body.batch import BodyBatch
+    from openchair.body.model import BodyParams
+    from openchair.control.clock import SimulatedClock
+    from openchair.hardware.twin import TwinChair
+    from openchair.programs.model import Program, Step
+    from openchair.service import ServiceOptions, build_service
+    from openchair.service.records import MapScanned
+    from openchair.store.writer import StoreWriter
+
+    bodies = BodyBatch.from_params([BodyParams.from_percentile(40, "female")])
+    store = open_store(data_dir=str(tmp_path))
+    add_person(store, "Ana", default_intensity=2)
+    add_person(store, "Bo")
+    store.ensure_chair("local", "twin", {})
+    writer = StoreWriter(store, "local")  # as a scan in an earlier run saved it
+    writer.note(MapScanned("Ana", bodies.bodies[0].to_map(), datetime.now(UTC)))
+    writer.close()
+    store.close()
+    short = Program(
+        id="short",
+        name="Short",
+        description="one step",
+        minutes=0.1,
+        step=[Step(seconds=6, technique="knead", zone="lumbar")],
+    )
+
+    async def scenario() -> None:
+        service = build_service(
+            ServiceOptions(speed=None, data_dir=str(tmp_path)),
+            driver=TwinChair(bodies),
+            clock=SimulatedClock(),
+        )
+        async with service:
+            assert (await service.select_person("Bo")).accepted
+            assert (await service.start(short)).reason == "no body map for Bo yet: scan first"
+            assert (await service.select_person("Ana")).accepted
+            assert (await service.start(short)).accepted  # her saved map: no scan needed
+            sub = service.subscribe()
+            frame = await sub.next()
+            while frame.activity != "session":  # the frame of the tick that started it
+                frame = await sub.next()
+            assert frame.intensity == 2 and frame.person == "Ana"
+            await service.wait_until_idle()
+
+    asyncio.run(scenario())
+    store = open_store(data_dir=str(tmp_path))
+    [entry] = history(store, "Ana")
+    store.close()
+    assert (entry.outcome, entry.intensity, entry.program_id) == ("completed", 2, "short")

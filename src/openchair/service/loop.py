@@ -251,28 +251,27 @@ class ChairLoop:
         try:
             if self.activity is not None:
                 self.supervisor.stop(now_s=t)
-                for k in range(3):
-                    if not self.activity.tick(t + k * self.tick_s, 0.0):
+                for _ in range(3):
+                    alive = self.activity.tick(t, 0.0)
+                    t += self.tick_s
+                    if not alive:
                         break
                 self._finish(t)
             self._collect_events(t)
-            r = self.driver.read(t)
+            r = self.supervised.read(t)
             d = self.description
-            self.driver.write(
-                Commands.safe(
-                    d,
-                    1,
-                    np.clip(r.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm),
-                    np.clip(
-                        r.backrest_angle_deg, d.backrest_angle_min_deg, d.backrest_angle_max_deg
-                    ),
-                    np.clip(r.legrest_angle_deg, d.legrest_angle_min_deg, d.legrest_angle_max_deg),
-                ),
-                t,
+            safe = Commands.safe(
+                d,
+                1,
+                np.clip(r.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm),
+                np.clip(r.backrest_angle_deg, d.backrest_angle_min_deg, d.backrest_angle_max_deg),
+                np.clip(r.legrest_angle_deg, d.legrest_angle_min_deg, d.legrest_angle_max_deg),
             )
+            self.supervised.write(safe, r, t)
         except Exception:
             log.exception("could not end the activity cleanly; closing the driver")
         finally:
+            # close() itself puts the chair in its safe state (the contract), whatever happened.
             self.driver.close()
             for w in self._waiters:
                 w.done.set_result(self.last_result)
