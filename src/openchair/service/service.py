@@ -119,6 +119,8 @@ class ChairService:
         """Who sits in the chair (None: a guest); their latest saved body map comes along."""
         maps = None
         if name is not None:
+            if not isinstance(name, str):
+                return Answer.refused(f"a person is named by text, not {name!r}")
             person = await asyncio.to_thread(self.directory.person, name)
             if person is None:
                 known = ", ".join(p.name for p in await self.people()) or "nobody yet"
