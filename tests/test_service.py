@@ -310,3 +310,45 @@ def test_unknown_people_are_refused(name: str) -> None:
             assert not answer.accepted and "unknown person" in answer.reason
 
     run(scenario)
+
+
+def test_the_self_test_runs_as_an_activity_of_the_loop_and_finds_a_fault() -> None:
+    service, twin, spy, _ = make()
+    twin.inject("pump_dead")
+
+    async def scenario() -> None:
+        async with service:
+            assert (await service.selftest()).accepted
+            busy = await service.start(short_program(), maps=twin.bodies.true_maps())
+            assert busy.reason == "a selftest is running; stop it first"
+            result = await service.wait_until_idle()
+            assert result is not None and result.selftest is not None
+            failed = result.selftest.failed_parts()
+            assert "air pump" in failed and "watchdog" not in failed
+            # The chair goes on as before: idle frames, then a session.
+            answer = await service.start(short_program(5.0), maps=twin.bodies.true_maps())
+            assert answer.accepted
+            assert (await service.wait_until_idle()) is not None
+
+    run(scenario)
+    writes = [t for t, _ in spy.writes]
+    gaps = sorted(np.diff(writes))
+    # One silence only: the self-test's watchdog check (0.30 s without a frame).
+    assert gaps[-1] == pytest.approx(0.31, abs=0.011) and gaps[-2] <= 0.0101
+
+
+def test_a_stop_aborts_the_self_test_with_the_safe_state_on_that_tick() -> None:
+    service, twin, spy, _ = make(pace=50.0)
+
+    async def scenario() -> None:
+        async with service:
+            assert (await service.selftest()).accepted
+            await asyncio.sleep(0.1)
+            assert (await service.stop()).accepted
+            result = await service.wait_until_idle()
+            assert result is not None and result.message == "self-test stopped: remote_stop"
+
+    run(scenario)
+    [stop_event] = [e for e in service.loop.supervisor.events if e.rule == "remote_stop"]
+    [frame] = [f for t, f in spy.writes if t == stop_event.time_s]
+    assert frame.depth_target_mm[0] == 0 and frame.air_pressure_target_kpa.max() == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from typing import Annotated
@@ -14,7 +15,9 @@ from openchair.body.batch import BodyBatch
 from openchair.body.model import BodyParams
 from openchair.hardware.twin import TwinChair, TwinFault, UnknownFaultError
 from openchair.hardware.twin.faults import parse_fault
-from openchair.selftest import SelfTestReport, SimulatedTicker, Verdict, run_selftest
+from openchair.selftest import SelfTestReport, Verdict
+from openchair.service.factory import ServiceOptions, build_service
+from openchair.service.oneshot import RefusedError, selftest_once
 
 _STYLE = {Verdict.PASS: "green", Verdict.FAIL: "bold red", Verdict.SKIP: "yellow"}
 
@@ -58,12 +61,21 @@ def register(app: typer.Typer) -> None:
         )
         for f in faults:
             twin.inject(f)
+        service = build_service(ServiceOptions(speed=None, store=False), driver=twin)
         with Console(stderr=True).status("self-test: starting") as status:
-            report = run_selftest(
-                twin,
-                SimulatedTicker(),
-                progress=lambda part: status.update(f"self-test: checking {part}"),
-            )
+            try:
+                result = asyncio.run(
+                    selftest_once(
+                        service, lambda part: status.update(f"self-test: checking {part}")
+                    )
+                )
+            except RefusedError as err:
+                typer.echo(f"self-test not started: {err}", err=True)
+                raise typer.Exit(1) from None
+        report = result.selftest
+        if report is None:
+            typer.echo(result.message, err=True)
+            raise typer.Exit(1)
         if as_json:
             typer.echo(json.dumps(report.to_dict(), indent=2))
         else:

@@ -49,10 +49,12 @@ from openchair.service.requests import (
     ReclineRequest,
     ResetRequest,
     ScanRequest,
+    SelfTestRequest,
     StartRequest,
     StopRequest,
     WaitRequest,
 )
+from openchair.service.selftest_activity import SelfTestActivity
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ RECENT_EVENTS = 20
 MAX_REQUESTS_PER_TICK = 64
 """A flood of commands is spread over ticks instead of making one tick late."""
 
-Activity = ScanActivity | SessionActivity
+Activity = ScanActivity | SessionActivity | SelfTestActivity
 OnTick = Callable[["ChairLoop", float], None]
 
 
@@ -353,6 +355,19 @@ class ChairLoop:
                 cmd = LiveCommand("intensity", request.intensity_to - act.session.intensity)
             act.session.command(cmd)
             return Answer.ok(f"{cmd.kind}: done")
+        if isinstance(request, SelfTestRequest):
+            if act is not None:
+                return Answer.refused(f"a {act.kind} is running; stop it first")
+            refusal = self._refuse_if_latched()
+            if refusal:
+                return refusal
+            self.activity = SelfTestActivity(
+                self.driver, self.supervised, self.limits, t, self.person
+            )
+            self.idle_recline = None
+            self._after = "idle"
+            self._message = "self-test running"
+            return Answer.ok("self-test started (about a minute of chair time)")
         if isinstance(request, ScanRequest | StartRequest):
             refusal = self._refuse_to_begin(act)
             if refusal:
@@ -381,9 +396,9 @@ class ChairLoop:
     def _refuse_to_begin(self, act: Activity | None) -> Answer | None:
         if act is not None:
             what = (
-                "a scan"
-                if isinstance(act, ScanActivity)
-                else (f"a session ({act.session.program.name})")
+                f"a session ({act.session.program.name})"
+                if isinstance(act, SessionActivity)
+                else f"a {act.kind}"
             )
             return Answer.refused(f"{what} is running; stop it first")
         if not self._seated():
@@ -451,7 +466,7 @@ class ChairLoop:
                 if self.person is not None and m is not None:
                     self.recorder.note(MapScanned(self.person, m, _now()))
             self.supervisor.set_maps(self.maps)
-        elif result.record is not None:
+        elif isinstance(act, SessionActivity) and result.record is not None:
             self.recorder.note(SessionClosed(act.uid, result.record.chairs[0], _now()))
         self._message = result.message
         self._after = "idle"
@@ -522,6 +537,9 @@ class ChairLoop:
         elif isinstance(act, ScanActivity):
             state = "scanning"
             kwargs = {"elapsed_s": t - act.start_s}
+        elif isinstance(act, SelfTestActivity):
+            state = "selftest"
+            kwargs = {"elapsed_s": t - act.start_s, "step_name": act.part}
         else:
             state = self._after
             if self.supervisor.latched_rule[0] is not None and state == "idle":

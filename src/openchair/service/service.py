@@ -36,6 +36,7 @@ from openchair.service.requests import (
     Request,
     ResetRequest,
     ScanRequest,
+    SelfTestRequest,
     StartRequest,
     StopRequest,
     WaitRequest,
@@ -131,6 +132,11 @@ class ChairService:
 
     async def scan(self) -> Answer:
         return await self._ask(ScanRequest())
+
+    async def selftest(self) -> Answer:
+        """Run the service self-test (every actuator through its range) as the loop's activity;
+        ``wait_until_idle()`` gives its report (``result.selftest``)."""
+        return await self._ask(SelfTestRequest())
 
     async def start(
         self,
