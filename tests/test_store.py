@@ -86,6 +86,8 @@ def test_a_damaged_database_file_is_refused_by_name_and_left_alone(tmp_path: Pat
     assert str(path) in out and "not an openchair database" in out
     assert "Traceback" not in out
     assert path.read_bytes() == junk
+    code, out = cli("serve", "--db", f"sqlite:///{path}")  # the service refuses it too
+    assert code == 2 and "not an openchair database" in out and path.read_bytes() == junk
     # A file with a SQLite header but garbage after it: the same, never overwritten.
     broken = b"SQLite format 3\x00" + b"\xff" * 4000
     path.write_bytes(broken)

@@ -21,6 +21,7 @@ from openchair.scan import ScanOutcome, save_map
 from openchair.scan.estimate import MESSAGES
 from openchair.service.factory import ServiceOptions, build_service
 from openchair.service.oneshot import RefusedError, scan_once
+from openchair.store.errors import StoreError
 
 
 def register(app: typer.Typer) -> None:
@@ -45,7 +46,11 @@ def register(app: typer.Typer) -> None:
                 twin.inject(parse_fault(f))
             except UnknownFaultError as err:
                 raise typer.BadParameter(str(err), param_hint="--fault") from None
-        service = build_service(ServiceOptions(speed=None), driver=twin)
+        try:
+            service = build_service(ServiceOptions(speed=None), driver=twin)
+        except StoreError as err:
+            typer.echo(str(err), err=True)
+            raise typer.Exit(2) from None
         refusal = ""
         try:
             result = asyncio.run(scan_once(service)).scan

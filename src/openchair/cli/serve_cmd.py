@@ -88,7 +88,6 @@ def register(app: typer.Typer) -> None:
             speed=factor,
             db_url=db,
             data_dir=data_dir,
-            store=False,
         )
         try:
             service = build_service(options)
