@@ -68,3 +68,7 @@ def test_sigterm_ends_the_service_cleanly(tmp_path: Path) -> None:
     assert proc.returncode == 0, err.decode()
     assert "the chair is in its safe state" in err.decode()
     assert "Traceback" not in err.decode()
+    engine = create_engine(f"sqlite:///{tmp_path / 'openchair.db'}")  # the service's own store
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id FROM chairs")).scalar() == "local"
+    engine.dispose()
