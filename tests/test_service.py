@@ -338,7 +338,7 @@ def test_the_self_test_runs_as_an_activity_of_the_loop_and_finds_a_fault() -> No
 
 
 def test_a_stop_aborts_the_self_test_with_the_safe_state_on_that_tick() -> None:
-    service, twin, spy, _ = make(pace=50.0)
+    service, _twin, spy, _ = make(pace=50.0)
 
     async def scenario() -> None:
         async with service:
@@ -352,3 +352,22 @@ def test_a_stop_aborts_the_self_test_with_the_safe_state_on_that_tick() -> None:
     [stop_event] = [e for e in service.loop.supervisor.events if e.rule == "remote_stop"]
     [frame] = [f for t, f in spy.writes if t == stop_event.time_s]
     assert frame.depth_target_mm[0] == 0 and frame.air_pressure_target_kpa.max() == 0
+
+
+def test_subscribers_of_a_closed_asyncio_loop_are_forgotten() -> None:
+    service, _twin, _spy, _ = make(pace=100.0, hold=False)
+
+    async def leave_a_subscriber_behind() -> None:
+        service.subscribe()  # never closed: its asyncio loop ends with asyncio.run
+
+    service.open()
+    try:
+        asyncio.run(leave_a_subscriber_behind())
+        assert service.hub.subscriber_count() == 1
+        deadline = time.monotonic() + 5
+        while service.hub.subscriber_count() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert service.hub.subscriber_count() == 0
+        assert service.loop.running
+    finally:
+        service.close()
