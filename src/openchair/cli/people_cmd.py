@@ -8,6 +8,7 @@ import sys
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -181,9 +182,20 @@ def register(app: typer.Typer) -> None:
         if not entries:
             typer.echo("no sessions yet" + (f" for {person}" if person else ""))
             return
-        table = Table(title="Sessions")
-        for col in ("started", "person", "program", "outcome", "reason", "time", "events"):
-            table.add_column(col, overflow="fold")
+        table = Table(title="Sessions", box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)
+        for col in (
+            "started",
+            "person",
+            "program",
+            "outcome",
+            "reason",
+            "time",
+            "peak N",
+            "events",
+        ):
+            table.add_column(
+                col, no_wrap=col != "reason", min_width=14 if col == "reason" else None
+            )
         for e in entries:
             local = e.started_at.astimezone()
             table.add_row(
@@ -193,6 +205,7 @@ def register(app: typer.Typer) -> None:
                 e.outcome,
                 e.reason,
                 _clock(e.seconds),
+                f"{e.max_force_n:.0f}",
                 str(len(e.events)),
             )
         Console().print(table)
