@@ -14,6 +14,7 @@ import pytest
 from openchair.body.batch import BodyBatch
 from openchair.body.model import BodyParams
 from openchair.control.clock import SimulatedClock
+from openchair.hardware.contract import Readings
 from openchair.hardware.recording import RecordingDriver
 from openchair.hardware.twin import TwinChair
 from openchair.programs.manual import ManualSettings
@@ -373,3 +374,45 @@ def test_subscribers_of_a_closed_asyncio_loop_are_forgotten() -> None:
         assert service.loop.running
     finally:
         service.close()
+
+
+class FlakyDriver(RecordingDriver):
+    """The twin behind a link that fails reads: ``fail_reads`` of them, from the 20th on."""
+
+    def __init__(self, inner: TwinChair, fail_reads: int) -> None:
+        super().__init__(inner)
+        self.fail_reads = fail_reads
+        self.reads = 0
+        self.closed = False
+
+    def read(self, now_s: float) -> Readings:
+        self.reads += 1
+        if self.reads >= 20 and self.fail_reads > 0:
+            self.fail_reads -= 1
+            raise OSError("serial link: no answer")
+        return super().read(now_s)
+
+    def close(self) -> None:
+        self.closed = True
+        super().close()
+
+
+@pytest.mark.parametrize("failures", [3, 10_000])
+def test_a_failing_link_is_ridden_out_briefly_and_otherwise_closed_safely(failures: int) -> None:
+    twin = TwinChair(BodyBatch.from_params([BODY]), seeds=[0])
+    flaky = FlakyDriver(twin, failures)
+    service = build_service(
+        ServiceOptions(speed=100.0, store=False), driver=flaky, clock=SimulatedClock(pace=100.0)
+    )
+    service.loop.hold_time_when_idle = False
+    service.open()
+    deadline = time.monotonic() + 10
+    while service.loop.ticks < 150 and service.loop.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    still_running = service.loop.running
+    service.close()
+    if failures == 3:
+        assert still_running and service.loop.error is None
+    else:
+        assert not still_running and isinstance(service.loop.error, OSError)
+    assert flaky.closed  # either way the driver was closed: the chair's safe state

@@ -64,6 +64,8 @@ PUBLISH_EVERY_TICKS = 5
 PROGRESS_EVERY_S = 1.0
 """A running session is written to storage at least this often (chair time)."""
 RECENT_EVENTS = 20
+MAX_IDLE_ERRORS = 50
+"""Consecutive failed idle ticks (half a second) after which the loop gives up and closes."""
 MAX_REQUESTS_PER_TICK = 64
 """A flood of commands is spread over ticks instead of making one tick late."""
 
@@ -132,6 +134,7 @@ class ChairLoop:
         self._frame_seq = 0
         self._last_progress_s = 0.0
         self._message = ""
+        self._idle_errors = 0
         self._after = "idle"
         """What the frame says while idle: idle, or how the last session ended."""
         self.error: BaseException | None = None
@@ -204,7 +207,16 @@ class ChairLoop:
         act = self.activity
         publish = handled > 0  # a client sees the effect of its command in the next frame
         if act is None:
-            self._idle_tick(t, late)
+            try:
+                self._idle_tick(t, late)
+                self._idle_errors = 0
+            except Exception:
+                # A driver that fails to read or write now and then (a noisy link) must not end
+                # the service; one that keeps failing does (the loop then closes it safely).
+                self._idle_errors += 1
+                if self._idle_errors >= MAX_IDLE_ERRORS:
+                    raise
+                log.exception("idle tick failed (%d in a row)", self._idle_errors)
         else:
             try:
                 alive = act.tick(t, late)
@@ -219,7 +231,10 @@ class ChairLoop:
                 publish = True
         new_events = self._collect_events(t)
         if self.on_tick is not None:
-            self.on_tick(self, t)
+            try:
+                self.on_tick(self, t)
+            except Exception:  # a caller's hook (the CLI's view) must not end the loop
+                log.exception("on_tick hook failed")
         if publish or new_events or self.ticks % self.publish_every == 0:
             self.hub.publish(self._frame(t))
         act = self.activity
