@@ -99,3 +99,6 @@ def register(app: typer.Typer) -> None:
         except ServiceFailedError as err:
             typer.echo(str(err), err=True)
             raise typer.Exit(1) from None
+        except OSError as err:  # the driver could not reach the chair (open())
+            typer.echo(f"cannot open the chair ({driver}): {err}", err=True)
+            raise typer.Exit(1) from None
