@@ -30,6 +30,7 @@ def _register_commands() -> None:
         breaks_cmd,
         diary_cmd,
         exercises_cmd,
+        people_cmd,
         plan_cmd,
         posture_cmd,
         programs_cmd,
@@ -53,6 +54,7 @@ def _register_commands() -> None:
     posture_cmd.register(app)
     board_emulator_cmd.register(app)
     diary_cmd.register(app)
+    people_cmd.register(app)
 
 
 def main() -> None:

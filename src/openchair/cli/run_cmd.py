@@ -99,6 +99,7 @@ def run_on_twin(
     body_map: Path | None = None,
     options: ServiceOptions | None = None,
     driver_spec: str = "twin",
+    person: str | None = None,
 ) -> SessionRecord:
     """Scan (unless a map is given or scanning is off), run the session to the end (or Ctrl-C,
     or SIGTERM) on an in-process chair service with the twin, return the record. Event times
@@ -186,6 +187,7 @@ def run_on_twin(
                 maps=maps,
                 scan=scan,
                 on_scanned=on_scanned,
+                person=person,
             )
         )
     except RefusedError as err:
@@ -251,6 +253,16 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
         driver: Annotated[str, typer.Option(help=DRIVER_HELP)] = "twin",
+        person: Annotated[
+            str | None,
+            typer.Option(help="Who sits (openchair people add): recorded, their map saved."),
+        ] = None,
+        db: Annotated[
+            str | None, typer.Option("--db", help="SQLAlchemy database URL for the history.")
+        ] = None,
+        data_dir: Annotated[
+            str | None, typer.Option(help="Data folder (default: $OPENCHAIR_DATA_DIR).")
+        ] = None,
     ) -> None:
         """Scan, run a session on the twin, print its summary (exit 1 unless it completed)."""
         params = parse_body(body)
@@ -269,6 +281,8 @@ def register(app: typer.Typer) -> None:
             scan=scan,
             body_map=body_map,
             driver_spec=driver,
+            options=ServiceOptions(db_url=db, data_dir=data_dir),
+            person=person,
         )
         _finish(record, as_json)
 

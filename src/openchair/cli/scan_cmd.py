@@ -24,6 +24,7 @@ from openchair.scan import ScanOutcome, save_map
 from openchair.scan.estimate import MESSAGES
 from openchair.service.factory import ServiceOptions, build_service
 from openchair.service.oneshot import RefusedError, scan_once
+from openchair.store.errors import StoreError
 
 
 def register(app: typer.Typer) -> None:
@@ -61,7 +62,11 @@ def register(app: typer.Typer) -> None:
                 twin.inject(parse_fault(f))
             except UnknownFaultError as err:
                 raise typer.BadParameter(str(err), param_hint="--fault") from None
-        service = build_service(ServiceOptions(speed=None), driver=chair_driver)
+        try:
+            service = build_service(ServiceOptions(speed=None), driver=chair_driver)
+        except StoreError as err:
+            typer.echo(str(err), err=True)
+            raise typer.Exit(2) from None
         refusal = ""
         try:
             result = asyncio.run(scan_once(service)).scan

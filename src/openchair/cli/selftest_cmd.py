@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from typing import Annotated
@@ -15,7 +16,9 @@ from openchair.cli.options import seed_option
 from openchair.cli.run_cmd import DRIVER_HELP, open_cli_driver
 from openchair.hardware.twin import TwinChair, TwinFault, UnknownFaultError
 from openchair.hardware.twin.faults import parse_fault
-from openchair.selftest import SelfTestReport, SimulatedTicker, Verdict, run_selftest
+from openchair.selftest import SelfTestReport, Verdict
+from openchair.service.factory import ServiceOptions, build_service
+from openchair.service.oneshot import RefusedError, selftest_once
 
 _STYLE = {Verdict.PASS: "green", Verdict.FAIL: "bold red", Verdict.SKIP: "yellow"}
 
@@ -61,14 +64,23 @@ def register(app: typer.Typer) -> None:
                 param_hint="--fault",
             )
         for f in faults:
-            chair.inject(f)  # type: ignore[attr-defined]
+            assert isinstance(chair, TwinChair)
+            chair.inject(f)
+        service = build_service(ServiceOptions(speed=None, store=False), driver=chair)
         with Console(stderr=True).status("self-test: starting") as status:
-            report = run_selftest(
-                chair,
-                SimulatedTicker(),
-                progress=lambda part: status.update(f"self-test: checking {part}"),
-            )
-        chair.close()
+            try:
+                result = asyncio.run(
+                    selftest_once(
+                        service, lambda part: status.update(f"self-test: checking {part}")
+                    )
+                )
+            except RefusedError as err:
+                typer.echo(f"self-test not started: {err}", err=True)
+                raise typer.Exit(1) from None
+        report = result.selftest
+        if report is None:
+            typer.echo(result.message, err=True)
+            raise typer.Exit(1)
         if as_json:
             typer.echo(json.dumps(report.to_dict(), indent=2))
         else:

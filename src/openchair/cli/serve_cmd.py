@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
-from typing import Annotated
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,22 +17,43 @@ from openchair.service.factory import DRIVERS, ServiceOptions, UnknownDriverErro
 from openchair.service.service import ChairService
 from openchair.store.errors import StoreError
 
+Companion = Callable[[ChairService], Coroutine[Any, Any, None]]
+"""A task that runs beside the service in the same asyncio loop (the web API, MQTT)."""
 
-async def serve_until_signal(service: ChairService, console: Console | None) -> None:
-    """Open the service, wait for SIGINT or SIGTERM, close it (the chair ends safe)."""
+
+async def serve_until_signal(
+    service: ChairService, console: Console | None, companions: Sequence[Companion] = ()
+) -> None:
+    """Open the service, run ``companions`` as tasks, wait for SIGINT or SIGTERM (or the
+    control loop failing), cancel the tasks and close the service (the chair ends safe)."""
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, done.set)
     async with service:
+        tasks = [asyncio.create_task(c(service)) for c in companions]
         if console is not None:
             console.print(
                 f"openchair service: {service.loop.description.model}; "
                 "Ctrl-C or SIGTERM stops it and leaves the chair safe"
             )
-        await done.wait()
+        while not done.is_set() and service.loop.running:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), 0.5)
+        failed = service.loop.error
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    if failed is not None:
+        raise ServiceFailedError(
+            f"the control loop failed: {failed}; the chair is in its safe state"
+        )
     if console is not None:
         console.print("chair service stopped; the chair is in its safe state")
+
+
+class ServiceFailedError(RuntimeError):
+    """The control thread ended on an error (it left the chair safe first)."""
 
 
 def register(app: typer.Typer) -> None:
@@ -65,11 +88,17 @@ def register(app: typer.Typer) -> None:
             speed=factor,
             db_url=db,
             data_dir=data_dir,
-            store=False,
         )
         try:
             service = build_service(options)
         except (UnknownDriverError, StoreError) as err:
             typer.echo(str(err), err=True)
             raise typer.Exit(2) from None
-        asyncio.run(serve_until_signal(service, Console(stderr=True)))
+        try:
+            asyncio.run(serve_until_signal(service, Console(stderr=True)))
+        except ServiceFailedError as err:
+            typer.echo(str(err), err=True)
+            raise typer.Exit(1) from None
+        except OSError as err:  # the driver could not reach the chair (open())
+            typer.echo(f"cannot open the chair ({driver}): {err}", err=True)
+            raise typer.Exit(1) from None

@@ -16,11 +16,12 @@ from openchair.control.record import SessionRecord
 from openchair.control.session import Session, State
 from openchair.hardware.contract import Readings
 from openchair.scan.run import ScanResult, ScanSweep
+from openchair.selftest import SelfTestReport
 
 
 @dataclass(frozen=True)
 class ActivityResult:
-    """How an activity ended. ``kind``: scan or session; ``message`` for a person."""
+    """How an activity ended. ``kind``: scan, session or selftest; ``message`` for a person."""
 
     kind: str
     ok: bool
@@ -29,6 +30,7 @@ class ActivityResult:
     record: SessionRecord | None = None
     scan: ScanResult | None = None
     maps: BodyMapBatch | None = None
+    selftest: SelfTestReport | None = None
     start_s: float = 0.0
     """The loop's clock when the activity began (a session: the program's start)."""
 

@@ -84,7 +84,7 @@ class StateFrame:
             else None,
             "session": self.session,
             "step": {"index": self.step_index, "name": self.step_name}
-            if self.step_index is not None
+            if self.step_index is not None or self.step_name is not None
             else None,
             "elapsed_s": _opt(self.elapsed_s, 2),
             "time_left_s": _opt(self.time_left_s, 2),

@@ -82,16 +82,19 @@ class _LoopDrain:
         self.scheduled = False
         self.subscribers: tuple[Subscription, ...] = ()
 
-    def push(self, frame: StateFrame) -> None:
-        """Control thread: hand over, and wake the asyncio loop once per batch."""
+    def push(self, frame: StateFrame) -> bool:
+        """Control thread: hand over, and wake the asyncio loop once per batch. False: that
+        asyncio loop is closed, nobody listens there any more."""
         self.handoff.append(frame)
         if not self.scheduled:
             self.scheduled = True
             try:
                 self.loop.call_soon_threadsafe(self.drain)
-            except RuntimeError:  # that asyncio loop is closed: nobody is listening there
+            except RuntimeError:
                 self.scheduled = False
                 self.handoff.clear()
+                return False
+        return True
 
     def drain(self) -> None:
         """Asyncio loop: give every waiting frame to every subscriber of this loop."""
@@ -114,7 +117,8 @@ class FrameHub:
     def publish(self, frame: StateFrame) -> None:
         self.latest = frame
         for drain in self._drains:
-            drain.push(frame)
+            if not drain.push(frame):
+                self._forget(drain)
 
     def subscribe(self, maxlen: int = DEFAULT_QUEUE_FRAMES) -> Subscription:
         """A new subscriber on the running asyncio loop; its first frame is the latest one."""
@@ -134,6 +138,10 @@ class FrameHub:
 
     def subscriber_count(self) -> int:
         return sum(len(d.subscribers) for d in self._drains)
+
+    def _forget(self, drain: _LoopDrain) -> None:
+        with self._lock:
+            self._drains = tuple(d for d in self._drains if d is not drain)
 
     def _remove(self, sub: Subscription) -> None:
         with self._lock:

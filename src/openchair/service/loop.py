@@ -49,10 +49,12 @@ from openchair.service.requests import (
     ReclineRequest,
     ResetRequest,
     ScanRequest,
+    SelfTestRequest,
     StartRequest,
     StopRequest,
     WaitRequest,
 )
+from openchair.service.selftest_activity import SelfTestActivity
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +64,12 @@ PUBLISH_EVERY_TICKS = 5
 PROGRESS_EVERY_S = 1.0
 """A running session is written to storage at least this often (chair time)."""
 RECENT_EVENTS = 20
+MAX_IDLE_ERRORS = 50
+"""Consecutive failed idle ticks (half a second) after which the loop gives up and closes."""
 MAX_REQUESTS_PER_TICK = 64
 """A flood of commands is spread over ticks instead of making one tick late."""
 
-Activity = ScanActivity | SessionActivity
+Activity = ScanActivity | SessionActivity | SelfTestActivity
 OnTick = Callable[["ChairLoop", float], None]
 
 
@@ -116,6 +120,7 @@ class ChairLoop:
         self.ticks = 0
         self.t_s = 0.0
         self.t0_s = 0.0
+        self._clock_t0_s = 0.0
         self.lateness_s: list[float] | None = None
         """When a list, every tick's lateness is appended (benchmarks)."""
         self._requests: queue.SimpleQueue[AnyRequest] = queue.SimpleQueue()
@@ -129,6 +134,7 @@ class ChairLoop:
         self._frame_seq = 0
         self._last_progress_s = 0.0
         self._message = ""
+        self._idle_errors = 0
         self._after = "idle"
         """What the frame says while idle: idle, or how the last session ended."""
         self.error: BaseException | None = None
@@ -138,8 +144,9 @@ class ChairLoop:
     def start(self) -> None:
         """Open the driver (errors reach the caller) and start the control thread."""
         self.driver.open()
-        self.t0_s = self.clock.now_s()
-        self.t_s = self.t0_s
+        # Chair time starts at 0 with the driver (the twin's own clock starts there); the
+        # clock may have run for a while already (storage opened after it was made).
+        self._clock_t0_s = self.clock.now_s()
         self._thread = threading.Thread(target=self._run, name="openchair-control", daemon=True)
         self._thread.start()
 
@@ -170,8 +177,8 @@ class ChairLoop:
                     self._wait_for_work()
                     if self._halt.is_set():
                         break
-                self.clock.sleep_until(t)
-                late = self.clock.late_by_s(t)
+                self.clock.sleep_until(self._clock_t0_s + t)
+                late = self.clock.late_by_s(self._clock_t0_s + t)
                 if self.lateness_s is not None:
                     self.lateness_s.append(late)
                 self._tick(t, late)
@@ -189,16 +196,27 @@ class ChairLoop:
 
     def _tick(self, t: float, late: float) -> None:
         self.t_s = t
-        for _ in range(MAX_REQUESTS_PER_TICK):
+        handled = 0
+        while handled < MAX_REQUESTS_PER_TICK:
             try:
                 request = self._requests.get_nowait()
             except queue.Empty:
                 break
             self._handle_safely(request, t)
+            handled += 1
         act = self.activity
-        publish = False
+        publish = handled > 0  # a client sees the effect of its command in the next frame
         if act is None:
-            self._idle_tick(t, late)
+            try:
+                self._idle_tick(t, late)
+                self._idle_errors = 0
+            except Exception:
+                # A driver that fails to read or write now and then (a noisy link) must not end
+                # the service; one that keeps failing does (the loop then closes it safely).
+                self._idle_errors += 1
+                if self._idle_errors >= MAX_IDLE_ERRORS:
+                    raise
+                log.exception("idle tick failed (%d in a row)", self._idle_errors)
         else:
             try:
                 alive = act.tick(t, late)
@@ -213,7 +231,10 @@ class ChairLoop:
                 publish = True
         new_events = self._collect_events(t)
         if self.on_tick is not None:
-            self.on_tick(self, t)
+            try:
+                self.on_tick(self, t)
+            except Exception:  # a caller's hook (the CLI's view) must not end the loop
+                log.exception("on_tick hook failed")
         if publish or new_events or self.ticks % self.publish_every == 0:
             self.hub.publish(self._frame(t))
         act = self.activity
@@ -247,28 +268,27 @@ class ChairLoop:
         try:
             if self.activity is not None:
                 self.supervisor.stop(now_s=t)
-                for k in range(3):
-                    if not self.activity.tick(t + k * self.tick_s, 0.0):
+                for _ in range(3):
+                    alive = self.activity.tick(t, 0.0)
+                    t += self.tick_s
+                    if not alive:
                         break
                 self._finish(t)
             self._collect_events(t)
-            r = self.driver.read(t)
+            r = self.supervised.read(t)
             d = self.description
-            self.driver.write(
-                Commands.safe(
-                    d,
-                    1,
-                    np.clip(r.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm),
-                    np.clip(
-                        r.backrest_angle_deg, d.backrest_angle_min_deg, d.backrest_angle_max_deg
-                    ),
-                    np.clip(r.legrest_angle_deg, d.legrest_angle_min_deg, d.legrest_angle_max_deg),
-                ),
-                t,
+            safe = Commands.safe(
+                d,
+                1,
+                np.clip(r.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm),
+                np.clip(r.backrest_angle_deg, d.backrest_angle_min_deg, d.backrest_angle_max_deg),
+                np.clip(r.legrest_angle_deg, d.legrest_angle_min_deg, d.legrest_angle_max_deg),
             )
+            self.supervised.write(safe, r, t)
         except Exception:
             log.exception("could not end the activity cleanly; closing the driver")
         finally:
+            # close() itself puts the chair in its safe state (the contract), whatever happened.
             self.driver.close()
             for w in self._waiters:
                 w.done.set_result(self.last_result)
@@ -350,6 +370,19 @@ class ChairLoop:
                 cmd = LiveCommand("intensity", request.intensity_to - act.session.intensity)
             act.session.command(cmd)
             return Answer.ok(f"{cmd.kind}: done")
+        if isinstance(request, SelfTestRequest):
+            if act is not None:
+                return Answer.refused(f"a {act.kind} is running; stop it first")
+            refusal = self._refuse_if_latched()
+            if refusal:
+                return refusal
+            self.activity = SelfTestActivity(
+                self.driver, self.supervised, self.limits, t, self.person
+            )
+            self.idle_recline = None
+            self._after = "idle"
+            self._message = "self-test running"
+            return Answer.ok("self-test started (about a minute of chair time)")
         if isinstance(request, ScanRequest | StartRequest):
             refusal = self._refuse_to_begin(act)
             if refusal:
@@ -378,9 +411,9 @@ class ChairLoop:
     def _refuse_to_begin(self, act: Activity | None) -> Answer | None:
         if act is not None:
             what = (
-                "a scan"
-                if isinstance(act, ScanActivity)
-                else (f"a session ({act.session.program.name})")
+                f"a session ({act.session.program.name})"
+                if isinstance(act, SessionActivity)
+                else f"a {act.kind}"
             )
             return Answer.refused(f"{what} is running; stop it first")
         if not self._seated():
@@ -448,7 +481,7 @@ class ChairLoop:
                 if self.person is not None and m is not None:
                     self.recorder.note(MapScanned(self.person, m, _now()))
             self.supervisor.set_maps(self.maps)
-        elif result.record is not None:
+        elif isinstance(act, SessionActivity) and result.record is not None:
             self.recorder.note(SessionClosed(act.uid, result.record.chairs[0], _now()))
         self._message = result.message
         self._after = "idle"
@@ -519,6 +552,9 @@ class ChairLoop:
         elif isinstance(act, ScanActivity):
             state = "scanning"
             kwargs = {"elapsed_s": t - act.start_s}
+        elif isinstance(act, SelfTestActivity):
+            state = "selftest"
+            kwargs = {"elapsed_s": t - act.start_s, "step_name": act.part}
         else:
             state = self._after
             if self.supervisor.latched_rule[0] is not None and state == "idle":

@@ -69,6 +69,34 @@ async def scan_once(service: ChairService) -> ActivityResult:
     return result
 
 
+async def selftest_once(
+    service: ChairService, progress: Callable[[str], None] | None = None
+) -> ActivityResult:
+    """Run the self-test as the loop's activity; raises RefusedError if it cannot begin.
+    ``progress`` gets the name of the part being checked, from the state frames."""
+    async with service:
+        remove = _stop_on_signals(service)
+        sub = service.subscribe()
+
+        async def follow() -> None:
+            async for frame in sub:
+                if progress is not None and frame.activity == "selftest" and frame.step_name:
+                    progress(frame.step_name)
+
+        follower = asyncio.create_task(follow())
+        try:
+            answer = await service.selftest()
+            if not answer.accepted:
+                raise RefusedError(answer.reason)
+            result = await service.wait_until_idle()
+        finally:
+            remove()
+            sub.close()
+            await asyncio.gather(follower, return_exceptions=True)
+    assert result is not None
+    return result
+
+
 async def run_once(
     service: ChairService,
     program: Program,
@@ -77,11 +105,17 @@ async def run_once(
     maps: BodyMapBatch | None,
     scan: bool,
     on_scanned: Callable[[ActivityResult], None] | None = None,
+    person: str | None = None,
 ) -> RunOutcome:
-    """Scan (unless ``maps`` is given or ``scan`` is off), then run ``program`` to its end."""
+    """Seat ``person`` (if given), scan (unless ``maps`` is given or ``scan`` is off), then run
+    ``program`` to its end."""
     async with service:
         remove = _stop_on_signals(service)
         try:
+            if person is not None:
+                seated = await service.select_person(person)
+                if not seated.accepted:
+                    raise RefusedError(seated.reason)
             scanned = None
             if maps is None and scan:
                 answer = await service.scan()

@@ -48,6 +48,11 @@ class ScanRequest:
 
 
 @dataclass
+class SelfTestRequest:
+    reply: Reply = field(default_factory=_future)
+
+
+@dataclass
 class StartRequest:
     program: Program
     intensity: int
@@ -82,6 +87,7 @@ Request = (
     | ResetRequest
     | PersonRequest
     | ScanRequest
+    | SelfTestRequest
     | StartRequest
     | LiveRequest
     | ReclineRequest

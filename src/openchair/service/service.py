@@ -37,6 +37,7 @@ from openchair.service.requests import (
     Request,
     ResetRequest,
     ScanRequest,
+    SelfTestRequest,
     StartRequest,
     StopRequest,
     WaitRequest,
@@ -123,6 +124,8 @@ class ChairService:
         """Who sits in the chair (None: a guest); their latest saved body map comes along."""
         maps = None
         if name is not None:
+            if not isinstance(name, str):
+                return Answer.refused(f"a person is named by text, not {name!r}")
             person = await asyncio.to_thread(self.directory.person, name)
             if person is None:
                 known = ", ".join(p.name for p in await self.people()) or "nobody yet"
@@ -133,6 +136,11 @@ class ChairService:
 
     async def scan(self) -> Answer:
         return await self._ask(ScanRequest())
+
+    async def selftest(self) -> Answer:
+        """Run the service self-test (every actuator through its range) as the loop's activity;
+        ``wait_until_idle()`` gives its report (``result.selftest``)."""
+        return await self._ask(SelfTestRequest())
 
     async def start(
         self,

@@ -130,7 +130,14 @@ def show_person(store: Store, name: str) -> PersonDetails:
             select(func.max(BodyMapRow.created_at)).where(BodyMapRow.person_id == p.id)
         )
         sessions = s.scalar(select(func.count()).where(SessionRow.person_name == name)) or 0
-        return PersonDetails(_info(p), p.created_at, maps, latest, sessions)
+        return PersonDetails(
+            _info(p), _aware(p.created_at), maps, _aware(latest) if latest else None, sessions
+        )
+
+
+def _aware(t: datetime) -> datetime:
+    """SQLite gives back naive datetimes: they were stored in UTC."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
 
 
 class StorePeople:
