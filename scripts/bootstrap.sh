@@ -18,3 +18,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     .venv/bin/python -m pip install --quiet -e '.[dev]'
     echo "$want" > "$stamp"
 fi
+# The web remote's browser tests drive Debian's Chromium (Playwright's own download is not used).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && apt-get install -y -qq chromium >/dev/null
+fi

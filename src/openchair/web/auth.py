@@ -1,0 +1,47 @@
+"""The token check every endpoint but health and pairing depends on."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from openchair.store.devices import DeviceInfo
+from openchair.web.context import WebContext
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="The token a device got when it was paired (POST /api/pair/confirm).",
+)
+
+
+def context(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.ctx
+    return ctx
+
+
+def paired_device(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> DeviceInfo:
+    """The paired device making the request; 401 without a valid token."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            401,
+            "this chair needs a paired device: send 'Authorization: Bearer TOKEN' "
+            "(pair at POST /api/pair/request)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    device = context(request).devices.authenticate(credentials.credentials)
+    if device is None:
+        raise HTTPException(
+            401,
+            "this token is not valid (revoked, or never issued): pair this device again",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return device
+
+
+Ctx = Annotated[WebContext, Depends(context)]
+Device = Annotated[DeviceInfo, Depends(paired_device)]

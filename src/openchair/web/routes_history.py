@@ -1,0 +1,30 @@
+"""The history of sessions, newest last."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from openchair.store.history import history
+from openchair.web.auth import Ctx, Device
+from openchair.web.models import HistoryOut
+
+router = APIRouter(tags=["history"])
+
+
+@router.get("/api/history", response_model=list[HistoryOut])
+async def sessions(
+    ctx: Ctx,
+    _: Device,
+    person: Annotated[str | None, Query(max_length=80)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[HistoryOut]:
+    entries = await asyncio.to_thread(history, ctx.store, person, limit)
+    out = []
+    for e in entries:
+        d = e.to_dict()
+        d["safety_events"] = len(e.events)
+        out.append(HistoryOut.model_validate(d))
+    return out
