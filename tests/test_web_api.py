@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
-from web_support import WebChair, pair, web_chair
 
 from openchair.web.pairing import CODE_LIFETIME_S, LOCKOUT_S, MAX_WRONG_CODES
+from web_support import WebChair, pair, web_chair
 
 
 @pytest.fixture
@@ -27,7 +27,9 @@ def client(chair: WebChair) -> Iterator[TestClient]:
         yield c
 
 
-def wait_for_state(client: TestClient, headers: dict[str, str], want: str, timeout_s: float = 20.0) -> dict[str, object]:
+def wait_for_state(
+    client: TestClient, headers: dict[str, str], want: str, timeout_s: float = 20.0
+) -> dict[str, object]:
     end = time.monotonic() + timeout_s
     while time.monotonic() < end:
         s = client.get("/api/state", headers=headers).json()
@@ -91,7 +93,8 @@ def test_pairing_then_a_session_with_live_commands(client: TestClient, chair: We
     assert s["intensity"] == 3 and s["focus"] == "lumbar"
     assert client.post("/api/session/stop", headers=h).status_code == 200
     s = wait_for_state(client, h, "stopped")
-    assert s["roller"]["force_n"] is not None
+    roller = s["roller"]
+    assert isinstance(roller, dict) and roller["force_n"] is not None
 
 
 @pytest.mark.parametrize(
@@ -166,7 +169,9 @@ def test_brute_forcing_the_code_is_bounded(client: TestClient, chair: WebChair) 
     assert client.post("/api/pair/request", json={"device_name": "y"}).status_code == 429
     # after the lockout a new code works; the old request was voided
     chair.clock.t += LOCKOUT_S + 1
-    assert client.post("/api/pair/confirm", json={"request_id": rid, "code": right}).status_code == 404
+    assert (
+        client.post("/api/pair/confirm", json={"request_id": rid, "code": right}).status_code == 404
+    )
     pair(client, chair)
 
 
@@ -185,7 +190,10 @@ def test_tokens_never_reach_the_logs(
 
 def test_upload_shows_errors_like_programs_validate(client: TestClient, chair: WebChair) -> None:
     h = pair(client, chair)
-    bad = 'id = "mine"\nname = "Mine"\ndescription = "x"\nminutes = 1\n\n[[step]]\nseconds = 60\ndepth = 7\n'
+    bad = (
+        'id = "mine"\nname = "Mine"\ndescription = "x"\nminutes = 1\n\n'
+        "[[step]]\nseconds = 60\ndepth = 7\n"
+    )
     r = client.post("/api/programs", json={"toml": bad}, headers=h)
     assert r.status_code == 400
     errors = r.json()["errors"]

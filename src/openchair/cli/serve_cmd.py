@@ -14,9 +14,12 @@ from openchair.cli.run_cmd import parse_speed
 from openchair.service.factory import DRIVERS, ServiceOptions, UnknownDriverError, build_service
 from openchair.service.service import ChairService
 from openchair.store.errors import StoreError
+from openchair.web.launch import WebOptions, start_web
 
 
-async def serve_until_signal(service: ChairService, console: Console | None) -> None:
+async def serve_until_signal(
+    service: ChairService, console: Console | None, web: WebOptions | None = None
+) -> None:
     """Open the service, wait for SIGINT or SIGTERM, close it (the chair ends safe)."""
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -28,7 +31,12 @@ async def serve_until_signal(service: ChairService, console: Console | None) -> 
                 f"openchair service: {service.loop.description.model}; "
                 "Ctrl-C or SIGTERM stops it and leaves the chair safe"
             )
-        await done.wait()
+        server = await start_web(service, web, console) if web is not None else None
+        try:
+            await done.wait()
+        finally:
+            if server is not None:
+                await server.stop()
     if console is not None:
         console.print("chair service stopped; the chair is in its safe state")
 
@@ -50,6 +58,13 @@ def register(app: typer.Typer) -> None:
         speed: Annotated[
             str, typer.Option(help="realtime, or a factor like 10 (simulated time, twin only).")
         ] = "realtime",
+        host: Annotated[
+            str, typer.Option(help="Web remote and API address; 0.0.0.0 for the home network.")
+        ] = "127.0.0.1",
+        port: Annotated[
+            int, typer.Option(help="Web remote and API port.", min=1, max=65535)
+        ] = 8580,
+        web: Annotated[bool, typer.Option(help="Serve the web remote and its API.")] = True,
     ) -> None:
         """Run the chair service: one owner of the chair for every client, until Ctrl-C."""
         params = parse_body(body) if body is not None else None
@@ -65,11 +80,12 @@ def register(app: typer.Typer) -> None:
             speed=factor,
             db_url=db,
             data_dir=data_dir,
-            store=False,
+            store=True,
         )
         try:
             service = build_service(options)
         except (UnknownDriverError, StoreError) as err:
             typer.echo(str(err), err=True)
             raise typer.Exit(2) from None
-        asyncio.run(serve_until_signal(service, Console(stderr=True)))
+        web_options = WebOptions(host, port, db, data_dir) if web else None
+        asyncio.run(serve_until_signal(service, Console(stderr=True), web_options))

@@ -58,14 +58,14 @@ def _aware(t: datetime | None) -> datetime | None:
 def _info(row: DeviceRow) -> DeviceInfo:
     created = _aware(row.created_at)
     assert created is not None
-    return DeviceInfo(
-        row.id, row.name, created, _aware(row.last_seen_at), _aware(row.revoked_at)
-    )
+    return DeviceInfo(row.id, row.name, created, _aware(row.last_seen_at), _aware(row.revoked_at))
 
 
 def add_device(store: Store, name: str, token_hash: str) -> DeviceInfo:
     with store.session() as s:
-        row = DeviceRow(name=name[:DEVICE_NAME_MAX], token_hash=token_hash, created_at=datetime.now(UTC))
+        row = DeviceRow(
+            name=name[:DEVICE_NAME_MAX], token_hash=token_hash, created_at=datetime.now(UTC)
+        )
         s.add(row)
         s.flush()
         return _info(row)
@@ -92,9 +92,7 @@ def device_for_hash(store: Store, token_hash: str) -> DeviceInfo | None:
 
 def active_hashes(store: Store) -> set[str]:
     with store.session() as s:
-        return set(
-            s.scalars(select(DeviceRow.token_hash).where(DeviceRow.revoked_at.is_(None)))
-        )
+        return set(s.scalars(select(DeviceRow.token_hash).where(DeviceRow.revoked_at.is_(None))))
 
 
 def touch_device(store: Store, device_id: int, when: datetime) -> None:

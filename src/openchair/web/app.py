@@ -84,9 +84,7 @@ def create_app(
 
     @app.get("/api/health", response_model=Health, tags=["state"])
     async def health() -> Health:
-        return Health(
-            ok=True, chair=service.loop.description.model, running=service.loop.running
-        )
+        return Health(ok=True, chair=service.loop.description.model, running=service.loop.running)
 
     for module in (
         routes_pairing,

@@ -27,7 +27,7 @@ MAX_PENDING = 4
 """Requests waiting for their code at once; a new one beyond that voids the oldest."""
 
 
-class PairingRefused(Exception):
+class PairingRefusedError(Exception):
     """Why a pairing step was refused. ``status``: the HTTP status the API answers with."""
 
     def __init__(self, status: int, message: str, retry_after_s: float | None = None) -> None:
@@ -71,7 +71,7 @@ class PairingDesk:
     def _check_lock(self) -> None:
         left = self.locked_for_s()
         if left > 0:
-            raise PairingRefused(
+            raise PairingRefusedError(
                 429,
                 f"pairing is locked for {left:.0f} s after {MAX_WRONG_CODES} wrong codes",
                 left,
@@ -97,23 +97,23 @@ class PairingDesk:
         req = self._pending.get(request_id)
         now = self._now()
         if req is None:
-            raise PairingRefused(404, "no such pairing request: ask for a new code")
+            raise PairingRefusedError(404, "no such pairing request: ask for a new code")
         if req.expires_at <= now:
             del self._pending[request_id]
-            raise PairingRefused(410, "the code has expired: ask for a new code")
+            raise PairingRefusedError(410, "the code has expired: ask for a new code")
         if not hmac.compare_digest(req.code.encode(), code.strip().encode()):
             self._wrong += 1
             if self._wrong >= MAX_WRONG_CODES:
                 self._wrong = 0
                 self._locked_until = now + LOCKOUT_S
                 self._pending.clear()
-                raise PairingRefused(
+                raise PairingRefusedError(
                     429,
                     f"{MAX_WRONG_CODES} wrong codes: pairing is locked for {LOCKOUT_S:.0f} s",
                     LOCKOUT_S,
                 )
             left = MAX_WRONG_CODES - self._wrong
-            raise PairingRefused(403, f"wrong code; {left} tries left before pairing locks")
+            raise PairingRefusedError(403, f"wrong code; {left} tries left before pairing locks")
         del self._pending[request_id]
         self._wrong = 0
         return req

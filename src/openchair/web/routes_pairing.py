@@ -16,12 +16,12 @@ from openchair.web.models import (
     PairRequestOut,
     Problem,
 )
-from openchair.web.pairing import PairingRefused
+from openchair.web.pairing import PairingRefusedError
 
 router = APIRouter(tags=["pairing"])
 
 
-def _refusal(err: PairingRefused) -> JSONResponse:
+def _refusal(err: PairingRefusedError) -> JSONResponse:
     headers = {}
     if err.retry_after_s is not None:
         headers["Retry-After"] = str(max(1, round(err.retry_after_s)))
@@ -43,7 +43,7 @@ def clean_name(name: str) -> str:
 async def pair_request(body: PairRequestIn, ctx: Ctx) -> PairRequestOut | JSONResponse:
     try:
         req = ctx.pairing.request(clean_name(body.device_name))
-    except PairingRefused as err:
+    except PairingRefusedError as err:
         return _refusal(err)
     left = ctx.pairing.seconds_left(req)
     return PairRequestOut(
@@ -67,7 +67,7 @@ async def pair_request(body: PairRequestIn, ctx: Ctx) -> PairRequestOut | JSONRe
 async def pair_confirm(body: PairConfirmIn, ctx: Ctx) -> PairConfirmOut | JSONResponse:
     try:
         req = ctx.pairing.confirm(body.request_id, body.code)
-    except PairingRefused as err:
+    except PairingRefusedError as err:
         return _refusal(err)
     token, device = await asyncio.to_thread(ctx.devices.issue, req.device_name)
     return PairConfirmOut(token=token, device_id=device.id, device_name=device.name)

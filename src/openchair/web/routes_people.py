@@ -35,10 +35,14 @@ def map_out(
     for r in REGION_NAMES:
         lo, hi = maps.region_bounds_mm(r)
         regions[r] = [round(float(lo[0]), 1), round(float(hi[0]), 1)]
-    depth = {r: round(float(maps.comfortable_depth_mm[0, i]), 1) for i, r in enumerate(REGION_NAMES)}
-    spots = [round(float(v), 1) for v in maps.tight_spots_y_mm[0] if np.isfinite(v)] if (
-        maps.tight_spots_y_mm.size
-    ) else []
+    depth = {
+        r: round(float(maps.comfortable_depth_mm[0, i]), 1) for i, r in enumerate(REGION_NAMES)
+    }
+    spots = (
+        [round(float(v), 1) for v in maps.tight_spots_y_mm[0] if np.isfinite(v)]
+        if (maps.tight_spots_y_mm.size)
+        else []
+    )
     return BodyMapOut(
         person=person,
         scanned=scanned,
@@ -88,9 +92,7 @@ async def add(body: PersonIn, ctx: Ctx, _: Device) -> PersonOut:
     return _person(info)
 
 
-@router.delete(
-    "/api/people/{name}", response_model=AnswerOut, responses={404: {"model": Problem}}
-)
+@router.delete("/api/people/{name}", response_model=AnswerOut, responses={404: {"model": Problem}})
 async def remove(name: str, ctx: Ctx, _: Device) -> AnswerOut:
     directory = ctx.service.directory
     if not isinstance(directory, StorePeople):
@@ -127,7 +129,9 @@ async def seated_map(ctx: Ctx, _: Device) -> BodyMapOut:
 
 
 @router.post(
-    "/api/seat", response_model=AnswerOut, responses={409: {"model": Problem}},
+    "/api/seat",
+    response_model=AnswerOut,
+    responses={409: {"model": Problem}},
     summary="Choose who is seated (null: a guest)",
 )
 async def seat(body: SeatIn, ctx: Ctx, _: Device) -> AnswerOut:
@@ -135,7 +139,9 @@ async def seat(body: SeatIn, ctx: Ctx, _: Device) -> AnswerOut:
 
 
 @router.post(
-    "/api/scan", response_model=AnswerOut, responses={409: {"model": Problem}},
+    "/api/scan",
+    response_model=AnswerOut,
+    responses={409: {"model": Problem}},
     summary="Scan the seated person's back (about 17 s)",
 )
 async def scan(ctx: Ctx, _: Device) -> AnswerOut:

@@ -13,7 +13,7 @@ from openchair.programs.loader import ProgramError, parse_program
 from openchair.programs.model import Program
 from openchair.programs.summary import summarize
 from openchair.web.auth import Ctx, Device
-from openchair.web.models import ProgramCheckOut, ProgramOut, ProgramTile, ProgramUploadIn, Problem
+from openchair.web.models import Problem, ProgramCheckOut, ProgramOut, ProgramTile, ProgramUploadIn
 
 router = APIRouter(tags=["programs"])
 
@@ -33,7 +33,9 @@ def _load(ctx: Ctx, program_id: str) -> Program:
     try:
         return lib.get(program_id)
     except ProgramError as err:
-        raise HTTPException(409, f"program {program_id!r} cannot be used: {err.messages[0]}")
+        raise HTTPException(
+            409, f"program {program_id!r} cannot be used: {err.messages[0]}"
+        ) from None
 
 
 @router.get("/api/programs", response_model=list[ProgramTile])
@@ -88,7 +90,7 @@ def check_upload(text: str, builtin_ids: list[str]) -> tuple[Program | None, lis
     except (ValueError, TypeError, RecursionError) as err:
         return None, [f"not a program file: {err}"]
     if p.id is None:
-        return None, ["id: give the program an id (e.g. id = \"my-evening\")"]
+        return None, ['id: give the program an id (e.g. id = "my-evening")']
     if not PROGRAM_ID.match(p.id):
         return None, [f"id: {p.id!r} must be lower-case letters, digits and '-' (at most 60)"]
     if p.id in builtin_ids:

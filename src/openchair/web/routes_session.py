@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Any
 
+from fastapi import APIRouter, HTTPException
+from pydantic import ValidationError
+
+from openchair.programs.manual import ManualSettings, manual_program
 from openchair.service.answer import Answer
 from openchair.web.auth import Ctx, Device
 from openchair.web.models import (
@@ -22,7 +26,9 @@ from openchair.web.models import (
 )
 
 router = APIRouter(tags=["session"])
-REFUSED = {409: {"model": Problem, "description": "The chair refused; detail says why."}}
+REFUSED: dict[int | str, dict[str, Any]] = {
+    409: {"model": Problem, "description": "The chair refused; detail says why."}
+}
 
 
 def answer_or_409(answer: Answer) -> AnswerOut:
@@ -48,8 +54,22 @@ async def start(body: StartIn, ctx: Ctx, _: Device) -> AnswerOut:
     return answer_or_409(await ctx.service.start(body.program, body.intensity))
 
 
+def _check_manual(settings: ManualSettings) -> None:
+    """Settings the model accepts but the program built from them does not (an unknown air
+    zone or body zone): 422 naming the field, as for any other malformed value."""
+    try:
+        manual_program(settings)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise HTTPException(
+            422, [{"loc": ["body", "settings", where], "msg": first["msg"], "type": "value_error"}]
+        ) from None
+
+
 @router.post("/api/session/manual", response_model=AnswerOut, responses=REFUSED)
 async def start_manual(body: ManualStartIn, ctx: Ctx, _: Device) -> AnswerOut:
+    _check_manual(body.settings)
     return answer_or_409(await ctx.service.start(body.settings, body.settings.intensity))
 
 
@@ -58,6 +78,7 @@ async def change_manual(body: ManualChangeIn, ctx: Ctx, _: Device) -> AnswerOut:
     changes = body.model_dump(exclude_none=True)
     if not changes:
         raise HTTPException(409, "give at least one manual setting to change")
+    _check_manual(ManualSettings.model_validate(changes))
     return answer_or_409(await ctx.service.manual(**changes))
 
 

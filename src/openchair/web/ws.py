@@ -54,9 +54,7 @@ async def state_stream(ws: WebSocket) -> None:
     try:
         while True:
             nxt = asyncio.ensure_future(sub.next())
-            done, _ = await asyncio.wait(
-                {nxt, gone, incoming}, return_when=asyncio.FIRST_COMPLETED
-            )
+            done, _ = await asyncio.wait({nxt, gone, incoming}, return_when=asyncio.FIRST_COMPLETED)
             if nxt not in done:
                 nxt.cancel()
                 break
