@@ -78,3 +78,64 @@ def pair(client: TestClient, chair: WebChair, name: str = "test phone") -> dict[
     r = client.post("/api/pair/confirm", json={"request_id": rid, "code": chair.console.last_code})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+@dataclass
+class LiveServer:
+    """``openchair serve`` as a test runs it: service and web server on one asyncio loop in a
+    background thread, on a free port."""
+
+    url: str
+    service: ChairService
+    console: Console
+    clock: FakeClock
+
+
+@contextmanager
+def live_server(tmp_path: Path, *, speed: float | None = 4.0) -> Iterator[LiveServer]:
+    import asyncio
+    import threading
+
+    from openchair.web.server import WebServer
+
+    ready = threading.Event()
+    loops: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
+    holder: list[LiveServer] = []
+    failure: list[BaseException] = []
+    console, clock = Console(), FakeClock()
+    service = build_service(
+        ServiceOptions(speed=speed, data_dir=str(tmp_path)),
+        programs=ProgramLibrary(tmp_path / "programs"),
+    )
+
+    async def main() -> None:
+        web = WebServer(
+            service, host="127.0.0.1", port=0, show_code=console, data_dir=str(tmp_path), now=clock
+        )
+        async with service:
+            await web.start()
+            holder.append(LiveServer(f"http://127.0.0.1:{web.port}", service, console, clock))
+            done = asyncio.Event()
+            loops.append((asyncio.get_running_loop(), done))
+            ready.set()
+            await done.wait()
+            await web.stop()
+
+    def run() -> None:
+        try:
+            asyncio.run(main())
+        except BaseException as err:  # reported to the test below
+            failure.append(err)
+            ready.set()
+
+    thread = threading.Thread(target=run, name="live-server", daemon=True)
+    thread.start()
+    ready.wait(30)
+    if failure or not holder:
+        raise RuntimeError(f"the server did not start: {failure}")
+    try:
+        yield holder[0]
+    finally:
+        loop, done = loops[0]
+        loop.call_soon_threadsafe(done.set)
+        thread.join(15)
