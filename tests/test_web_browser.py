@@ -14,7 +14,7 @@ import pytest
 from web_support import LiveServer, live_server
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright  # noqa: E402
 
 from openchair.web.pairing import CODE_LIFETIME_S  # noqa: E402
 
@@ -28,7 +28,7 @@ ARGS = [
     "--no-first-run",
 ]
 SHOTS = Path(__file__).resolve().parents[1] / "out" / "web"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +100,13 @@ def test_pair_scan_start_watch_adjust_and_stop(browser: Browser, server: LiveSer
     page.locator('#zones [data-zone="lumbar"]').click()
     expect(page.locator("#ro-focus")).to_have_text("lumbar")
     expect(page.locator('#zones [data-zone="lumbar"]')).to_have_class("zone focused")
-    page.wait_for_timeout(400)
+    page.wait_for_timeout(1500)  # the rollers travel to the lumbar zone
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(SHOTS / "chair-running-phone.png"))
+    page.set_viewport_size({"width": 1100, "height": 800})
+    page.wait_for_timeout(200)
+    page.screenshot(path=str(SHOTS / "chair-running-desktop.png"))
+    page.set_viewport_size(PHONE)
 
     # stop: the big button, always on screen
     t0 = time.monotonic()

@@ -15,6 +15,7 @@ import json
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from openchair.service.hub import Subscription
 from openchair.web.context import WebContext
 
 router = APIRouter()
@@ -49,26 +50,27 @@ async def state_stream(ws: WebSocket) -> None:
         return
     revoked = ctx.devices.watch(token)
     sub = ctx.service.subscribe()
+    sender = asyncio.ensure_future(_send_frames(ws, ctx, sub))
     incoming = asyncio.ensure_future(_drain_client(ws))
     gone = asyncio.ensure_future(revoked.wait())
     try:
-        while True:
-            nxt = asyncio.ensure_future(sub.next())
-            done, _ = await asyncio.wait({nxt, gone, incoming}, return_when=asyncio.FIRST_COMPLETED)
-            if nxt not in done:
-                nxt.cancel()
-                break
-            await ws.send_text(ctx.frame_text.of(nxt.result()))
-    except (WebSocketDisconnect, RuntimeError, StopAsyncIteration, OSError):
-        pass
+        await asyncio.wait({sender, gone, incoming}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         sub.close()
         ctx.devices.unwatch(token, revoked)
-        incoming.cancel()
-        gone.cancel()
+        for task in (sender, incoming, gone):
+            task.cancel()
     if revoked.is_set():
         with contextlib.suppress(Exception):
             await ws.close(CLOSE_REVOKED, "this device was revoked")
+
+
+async def _send_frames(ws: WebSocket, ctx: WebContext, sub: Subscription) -> None:
+    """Every frame, as it comes; a slow client loses the oldest frames, never slows others."""
+    encode = ctx.frame_text.of
+    with contextlib.suppress(WebSocketDisconnect, RuntimeError, StopAsyncIteration, OSError):
+        async for frame in sub:
+            await ws.send_text(encode(frame))
 
 
 async def _drain_client(ws: WebSocket) -> None:

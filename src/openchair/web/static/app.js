@@ -127,7 +127,7 @@ function render(s) {
   app.state = s;
   $("st-state").textContent = s.state;
   $("st-program").textContent = s.program ? "· " + s.program.name : "";
-  $("st-step").textContent = s.step ? "Step " + (s.step.index + 1) + (s.step.name ? ": " + s.step.name : "") + " · " + clock(s.time_left_s) + " left" : "";
+  $("st-step").textContent = s.step ? (s.step.name || "step " + (s.step.index + 1)) + " · " + clock(s.time_left_s) + " left" : "";
   $("st-message").textContent = (s.person ? "Seated: " + s.person + ". " : "") + (s.message || "");
   $("ro-y").textContent = fmt(s.roller.y_mm, "mm");
   $("ro-depth").textContent = fmt(s.roller.depth_mm, "mm");
@@ -174,34 +174,36 @@ function drawMap() {
   const m = app.map; if (!m) return;
   const zones = $("zones"), spine = $("spine");
   zones.replaceChildren(); spine.replaceChildren();
-  for (const z of FOCUS_ZONES) {
+  FOCUS_ZONES.forEach((z, i) => {
     const [lo, hi] = m.regions[z];
     const g = el("g", { class: "zone", tabindex: "0", role: "button", "data-zone": z, "aria-label": "Focus " + z });
-    g.appendChild(el("rect", { x: 60, y: sy(hi), width: 180, height: Math.max(4, sy(lo) - sy(hi)), rx: 6 }));
-    g.appendChild(el("text", { x: 64, y: sy(hi) + 14, "font-size": 12, fill: "#333" }, z));
+    g.appendChild(el("rect", { x: 70, y: sy(hi), width: 160, height: Math.max(4, sy(lo) - sy(hi)), rx: 6 }));
+    // neighbouring zones overlap (shoulders and upper back): their names alternate sides
+    const left = i % 2 === 0;
+    g.appendChild(el("text", { x: left ? 74 : 226, y: sy(lo) - 4, "text-anchor": left ? "start" : "end", "font-size": 13, fill: "#222" }, z));
     g.addEventListener("click", () => focusZone(z));
     g.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); focusZone(z); } });
     zones.appendChild(g);
-  }
+  });
   const lm = m.landmarks_y_mm;
   spine.appendChild(el("line", { x1: 150, y1: sy(lm.seat_crease), x2: 150, y2: sy(lm.C7 + 60), stroke: "#222", "stroke-width": 4, "stroke-linecap": "round" }));
   for (const n of SPINE_LABELS) {
     if (lm[n] === undefined) continue;
     spine.appendChild(el("line", { x1: 143, y1: sy(lm[n]), x2: 157, y2: sy(lm[n]), stroke: "#222", "stroke-width": 2 }));
-    spine.appendChild(el("text", { x: 246, y: sy(lm[n]) + 4, "font-size": 11, fill: "#222" }, n));
+    spine.appendChild(el("text", { x: 264, y: sy(lm[n]) + 4, "font-size": 11, fill: "#222" }, n));
   }
   const shY = sy(lm.shoulder);
   spine.appendChild(el("path", { d: `M 70 ${shY + 18} Q 150 ${shY - 10} 230 ${shY + 18}`, fill: "none", stroke: "#222", "stroke-width": 3 }));
-  spine.appendChild(el("text", { x: 8, y: shY + 4, "font-size": 11, fill: "#222" }, "shoulders"));
+  spine.appendChild(el("text", { x: 150, y: shY - 8, "text-anchor": "middle", "font-size": 11, fill: "#222" }, "shoulder line"));
   spine.appendChild(el("line", { x1: 40, y1: sy(0), x2: 260, y2: sy(0), stroke: "#555", "stroke-dasharray": "6 4" }));
   spine.appendChild(el("text", { x: 8, y: sy(0) - 4, "font-size": 11, fill: "#222" }, "seat"));
   if (!m.scanned) spine.appendChild(el("text", { x: 150, y: 16, "text-anchor": "middle", "font-size": 12, fill: "#222" }, "not scanned yet: rough map"));
 }
 
 const CUSHIONS = {
-  shoulder_left: ["shoulder", 12, -10], shoulder_right: ["shoulder", 272, -10],
-  arm_left: ["T7", 12, 0], arm_right: ["T7", 272, 0],
-  waist_left: ["L3", 12, 0], waist_right: ["L3", 272, 0],
+  shoulder_left: ["shoulder", 40, -10], shoulder_right: ["shoulder", 244, -10],
+  arm_left: ["T7", 40, 0], arm_right: ["T7", 244, 0],
+  waist_left: ["L3", 40, 0], waist_right: ["L3", 244, 0],
   seat: ["seat_crease", 130, -70],
 };
 
@@ -220,9 +222,10 @@ function drawLive(s) {
   const heat = $("heat"); heat.replaceChildren();
   const back = s.heaters.back;
   if (back) {
-    const y = sy(m.landmarks_y_mm.L3);
-    heat.appendChild(el("text", { x: 150, y: y + 30, "text-anchor": "middle", "font-size": 12, "font-weight": back.on ? 700 : 400, fill: back.on ? "#8a3b00" : "#444" },
-      (back.on ? "♨ heat on " : "heat off ") + fmt(back.temp_c, "°C", 1)));
+    const lo = sy(m.landmarks_y_mm.S1), hi = sy(m.landmarks_y_mm.L1);
+    if (back.on) heat.appendChild(el("rect", { x: 100, y: hi, width: 100, height: lo - hi, fill: "url(#heat-hatch)", opacity: 0.8 }));
+    heat.appendChild(el("text", { x: 8, y: 16, "font-size": 12, "font-weight": back.on ? 700 : 400, fill: back.on ? "#8a3b00" : "#222" },
+      (back.on ? "♨ heat ON " : "heat off ") + fmt(back.temp_c, "°C", 1)));
   }
   const r = $("rollers"); r.replaceChildren();
   if (s.roller.y_mm !== null) {
@@ -232,7 +235,8 @@ function drawLive(s) {
     const shade = Math.round(200 - Math.min(1, force / 80) * 170);
     const g = el("g", { id: "roller-mark", "data-y": s.roller.y_mm });
     for (const x of [128, 172]) g.appendChild(el("circle", { cx: x, cy: y, r: rad, fill: `rgb(${shade},${Math.round(shade * 0.6)},0)`, stroke: "#000", "stroke-width": 2 }));
-    g.appendChild(el("text", { x: 196, y: y - 8, "font-size": 11, "font-weight": 700 }, Math.round(force) + " N"));
+    g.appendChild(el("line", { x1: 90, y1: y, x2: 210, y2: y, stroke: "#000", "stroke-width": 1, "stroke-dasharray": "2 2" }));
+    g.appendChild(el("text", { x: 150, y: y - rad - 4, "text-anchor": "middle", "font-size": 12, "font-weight": 700 }, Math.round(force) + " N · " + Math.round(depth) + " mm"));
     r.appendChild(g);
   }
   for (const z of document.querySelectorAll("#zones .zone")) z.classList.toggle("focused", z.dataset.zone === s.focus);
