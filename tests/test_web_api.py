@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterator
@@ -206,3 +207,78 @@ def test_upload_shows_errors_like_programs_validate(client: TestClient, chair: W
     assert "mine" in ids and "quick" in ids
     shown = client.get("/api/programs/mine", headers=h).json()
     assert shown["builtin"] is False and shown["program"]["step"][0]["depth"] == 0.5
+
+
+def test_revoking_from_another_process_closes_an_open_socket_within_a_second(
+    client: TestClient, chair: WebChair, tmp_path: Path
+) -> None:
+    from openchair.store.database import open_store
+    from openchair.store.devices import list_devices, revoke_device
+
+    h = pair(client, chair, "kitchen tablet")
+    other = open_store(None, str(tmp_path))  # what `openchair devices revoke` opens
+    try:
+        with client.websocket_connect("/api/ws") as ws:
+            ws.send_json({"token": h["Authorization"].split()[1]})
+            ws.receive_json()
+            (device,) = list_devices(other)
+            assert revoke_device(other, device.id) is not None
+            t0 = time.monotonic()
+            with pytest.raises(WebSocketDisconnect) as err:
+                for _ in range(400):
+                    ws.receive_text()
+            assert err.value.code == 4403
+            assert time.monotonic() - t0 < 2.0
+    finally:
+        other.close()
+    assert client.get("/api/state", headers=h).status_code == 401
+
+
+def test_devices_command_lists_and_revokes(
+    client: TestClient, chair: WebChair, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from openchair.cli.app import _register_commands, app
+
+    _register_commands()
+    h = pair(client, chair, "Ben's phone")
+    runner = CliRunner()
+    listed = runner.invoke(app, ["devices", "list", "--data-dir", str(tmp_path), "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert h["Authorization"].split()[1] not in listed.output  # never the token
+    (row,) = json.loads(listed.output)
+    assert row["name"] == "Ben's phone"
+    revoked = runner.invoke(app, ["devices", "revoke", str(row["id"]), "--data-dir", str(tmp_path)])
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    assert client.get("/api/state", headers=h).status_code == 401
+    again = runner.invoke(app, ["devices", "revoke", str(row["id"]), "--data-dir", str(tmp_path)])
+    assert again.exit_code == 1
+
+
+def test_serving_on_the_network_says_how_to_pair(tmp_path: Path) -> None:
+    import asyncio
+    import io
+
+    from rich.console import Console
+
+    from openchair.service.factory import ServiceOptions, build_service
+    from openchair.web.launch import WebOptions, start_web
+
+    out = io.StringIO()
+    console = Console(file=out, width=200)
+
+    async def main() -> None:
+        service = build_service(ServiceOptions(speed=None, store=False))
+        async with service:
+            server = await start_web(
+                service, WebOptions("0.0.0.0", 0, None, str(tmp_path)), console
+            )
+            assert server is not None
+            server.app.state.ctx.pairing.request("Anna's phone")
+            await server.stop()
+
+    asyncio.run(main())
+    text = out.getvalue()
+    assert "from a phone on the home network and choose 'Pair'" in text
+    assert "Anna's phone asks to pair; code " in text

@@ -133,6 +133,7 @@ def test_a_malformed_upload_shows_its_errors_inline(browser: Browser, server: Li
     page.get_by_role("button", name="Check and keep").click()
     errors = page.locator("#upload-result .errors li")
     expect(errors.first).to_contain_text("8: step 1: depth:")
+    page.evaluate("document.getElementById('upload-form').scrollIntoView({block: 'start'})")
     page.screenshot(path=str(SHOTS / "programs-upload-error-phone.png"))
     page.context.close()
 
@@ -165,5 +166,9 @@ def test_the_phone_viewport_keeps_stop_on_screen_and_no_sideways_scroll(
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], (name, width)
     page.get_by_role("link", name="History").click()
+    expect(page.locator("#hist-table tbody tr").first).to_be_visible()
     page.screenshot(path=str(SHOTS / "history-phone.png"))
+    page.get_by_role("link", name="Person").click()
+    expect(page.locator("#map-table tbody tr").first).to_be_visible()
+    page.screenshot(path=str(SHOTS / "person-phone.png"))
     page.context.close()

@@ -38,12 +38,12 @@ def answer_or_409(answer: Answer) -> AnswerOut:
 
 
 @router.get(
-    "/api/state", response_model=StateOut, responses={503: {"model": Problem}}, tags=["state"]
+    "/api/state", response_model=StateOut, responses={409: {"model": Problem}}, tags=["state"]
 )
 async def state(ctx: Ctx, _: Device) -> StateOut:
     frame = ctx.service.snapshot()
     if frame is None:
-        raise HTTPException(503, "the chair has not reported yet; try again in a moment")
+        raise HTTPException(409, "the chair has not reported yet; try again in a moment")
     return StateOut.model_validate(frame.to_dict())
 
 

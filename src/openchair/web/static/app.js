@@ -349,10 +349,11 @@ async function loadHistory() {
   weeks.forEach((w, i) => {
     const h = (w.min / max) * 120, x = 20 + i * 37;
     svg.appendChild(el("rect", { x, y: 135 - h, width: 28, height: h, fill: "#0b4f9c" }));
-    svg.appendChild(el("text", { x: x + 14, y: 130 - h, "text-anchor": "middle", "font-size": 10 }, w.min ? w.min.toFixed(0) : ""));
+    svg.appendChild(el("text", { x: x + 14, y: 130 - h, "text-anchor": "middle", "font-size": 10 }, w.min ? w.min.toFixed(w.min < 10 ? 1 : 0) : ""));
     svg.appendChild(el("text", { x: x + 14, y: 150, "text-anchor": "middle", "font-size": 9 }, (w.start.getUTCMonth() + 1) + "/" + w.start.getUTCDate()));
   });
   svg.appendChild(el("line", { x1: 15, y1: 135, x2: 315, y2: 135, stroke: "#000" }));
+  svg.appendChild(el("text", { x: 15, y: 10, "font-size": 10 }, "minutes of massage per week (week starting)"));
 }
 
 // ---- programs -----------------------------------------------------------------------------
