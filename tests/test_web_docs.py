@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from web_support import live_server
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "API.md"
