@@ -5,7 +5,6 @@ One browser and one server for the module; screenshots go to ``out/web/`` as art
 from __future__ import annotations
 
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,6 +62,27 @@ def pair_page(page: Page, server: LiveServer, name: str) -> None:
     expect(page.get_by_role("button", name="Stop the chair now")).to_be_visible()
 
 
+def click_until_changed(page: Page, button_id: str, shown_id: str) -> float:
+    """Milliseconds, measured in the page, from clicking a button to the element showing a
+    different text (the effect arriving through the state stream)."""
+    elapsed: float = page.evaluate(
+        """([buttonId, shownId]) => new Promise((resolve) => {
+            const shown = document.getElementById(shownId);
+            const before = shown.textContent;
+            const t0 = performance.now();
+            const obs = new MutationObserver(() => {
+                if (shown.textContent === before) return;
+                obs.disconnect();
+                resolve(performance.now() - t0);
+            });
+            obs.observe(shown, { childList: true, characterData: true, subtree: true });
+            document.getElementById(buttonId).click();
+        })""",
+        [button_id, shown_id],
+    )
+    return elapsed
+
+
 def roller_y(page: Page) -> float:
     return float(page.locator("#roller-mark").get_attribute("data-y") or "nan")
 
@@ -89,12 +109,12 @@ def test_pair_scan_start_watch_adjust_and_stop(browser: Browser, server: LiveSer
         ys.append(roller_y(page))
     assert max(ys) - min(ys) > 20, ys
 
-    # intensity up: the page shows the new value within 200 ms of the click's answer
+    # intensity up: the page shows the new value, timed in the page from click to display
+    # (median of three presses: up, down, up; this machine is shared and noisy)
     before = int(page.locator("#int-value").inner_text())
-    t0 = time.monotonic()
-    page.get_by_role("button", name="Intensity up").click()
-    expect(page.locator("#int-value")).to_have_text(str(before + 1), timeout=2_000)
-    intensity_s = time.monotonic() - t0
+    presses = [click_until_changed(page, b, "int-value") for b in ("int-up", "int-down", "int-up")]
+    intensity_ms = sorted(presses)[1]
+    expect(page.locator("#int-value")).to_have_text(str(before + 1))
 
     # focus a zone by tapping it on the back
     page.locator('#zones [data-zone="lumbar"]').click()
@@ -109,15 +129,15 @@ def test_pair_scan_start_watch_adjust_and_stop(browser: Browser, server: LiveSer
     page.set_viewport_size(PHONE)
 
     # stop: the big button, always on screen
-    t0 = time.monotonic()
-    page.get_by_role("button", name="Stop the chair now").click()
-    expect(page.locator("#st-state")).to_have_text("stopped", timeout=2_000)
-    stop_s = time.monotonic() - t0
+    expect(page.get_by_role("button", name="Stop the chair now")).to_be_in_viewport()
+    stop_ms = click_until_changed(page, "stop", "st-state")
+    expect(page.locator("#st-state")).to_have_text("stopped")
     expect(page.get_by_role("button", name="Clear stop")).to_be_visible()
     assert server.service.snapshot() is not None
     assert server.service.snapshot().state == "stopped"  # type: ignore[union-attr]
-    # an effect shows within 200 ms on this machine (Playwright's own polling included)
-    assert intensity_s < 0.6 and stop_s < 0.6, (intensity_s, stop_s)
+    # a command's effect shows on the page within 200 ms
+    print(f"click to display: intensity {presses} ms, stop {stop_ms:.0f} ms")
+    assert intensity_ms < 200 and stop_ms < 200, (intensity_ms, stop_ms)
     page.context.close()
 
 
@@ -165,6 +185,19 @@ def test_the_phone_viewport_keeps_stop_on_screen_and_no_sideways_scroll(
         assert box["height"] >= 60
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], (name, width)
+    # every control has a name a screen reader can say, and every field a label
+    unnamed = page.evaluate(
+        """() => [...document.querySelectorAll('button, [role=button], input, select, textarea')]
+            .filter((e) => !(e.getAttribute('aria-label') || e.textContent.trim() ||
+                             (e.id && document.querySelector(`label[for="${e.id}"]`))))
+            .map((e) => e.outerHTML.slice(0, 80))"""
+    )
+    assert unnamed == []
+    # the zones on the drawing work from the keyboard
+    page.get_by_role("link", name="Chair").click()
+    page.locator('#zones [data-zone="mid-back"]').focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#cmd-msg")).to_contain_text("no session is running")
     page.get_by_role("link", name="History").click()
     expect(page.locator("#hist-table tbody tr").first).to_be_visible()
     page.screenshot(path=str(SHOTS / "history-phone.png"))
