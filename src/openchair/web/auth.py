@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from openchair.store.devices import DeviceInfo
 from openchair.web.context import WebContext
+from openchair.web.models import Problem
 
 bearer = HTTPBearer(
     auto_error=False,
     description="The token a device got when it was paired (POST /api/pair/confirm).",
 )
+
+
+BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": Problem, "description": "The body is not JSON at all."}
+}
+NEEDS_TOKEN: dict[int | str, dict[str, Any]] = {
+    **BAD_BODY,
+    401: {"model": Problem, "description": "No token, or one that is not (or no longer) valid."},
+}
 
 
 def context(request: Request) -> WebContext:

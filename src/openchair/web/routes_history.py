@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from openchair.store.history import history
-from openchair.web.auth import Ctx, Device
+from openchair.web.auth import NEEDS_TOKEN, Ctx, Device
 from openchair.web.models import HistoryOut
 
-router = APIRouter(tags=["history"])
+router = APIRouter(tags=["history"], responses=NEEDS_TOKEN)
 
 
 @router.get("/api/history", response_model=list[HistoryOut])

@@ -7,7 +7,7 @@ import asyncio
 from fastapi import APIRouter, HTTPException
 from fastapi.responses import JSONResponse
 
-from openchair.web.auth import Ctx, Device
+from openchair.web.auth import BAD_BODY, NEEDS_TOKEN, Ctx, Device
 from openchair.web.models import (
     DeviceOut,
     PairConfirmIn,
@@ -37,7 +37,7 @@ def clean_name(name: str) -> str:
 @router.post(
     "/api/pair/request",
     response_model=PairRequestOut,
-    responses={429: {"model": Problem}},
+    responses={**BAD_BODY, 429: {"model": Problem}},
     summary="Ask to pair: the chair shows a code on its console",
 )
 async def pair_request(body: PairRequestIn, ctx: Ctx) -> PairRequestOut | JSONResponse:
@@ -57,6 +57,7 @@ async def pair_request(body: PairRequestIn, ctx: Ctx) -> PairRequestOut | JSONRe
     "/api/pair/confirm",
     response_model=PairConfirmOut,
     responses={
+        **BAD_BODY,
         403: {"model": Problem},
         404: {"model": Problem},
         410: {"model": Problem},
@@ -73,7 +74,7 @@ async def pair_confirm(body: PairConfirmIn, ctx: Ctx) -> PairConfirmOut | JSONRe
     return PairConfirmOut(token=token, device_id=device.id, device_name=device.name)
 
 
-@router.get("/api/devices", response_model=list[DeviceOut], tags=["devices"])
+@router.get("/api/devices", response_model=list[DeviceOut], tags=["devices"], responses=NEEDS_TOKEN)
 async def devices(ctx: Ctx, me: Device) -> list[DeviceOut]:
     found = await asyncio.to_thread(ctx.devices.devices)
     return [
@@ -91,7 +92,7 @@ async def devices(ctx: Ctx, me: Device) -> list[DeviceOut]:
 @router.delete(
     "/api/devices/{device_id}",
     response_model=DeviceOut,
-    responses={404: {"model": Problem}},
+    responses={**NEEDS_TOKEN, 404: {"model": Problem}},
     tags=["devices"],
     summary="Revoke a device: its token stops working at once",
 )

@@ -11,11 +11,11 @@ from openchair.body.bodymap import BodyMap, BodyMapBatch
 from openchair.body.landmarks import LANDMARKS, REGION_NAMES
 from openchair.service.people import MemoryPeople, PersonInfo
 from openchair.store.people import PersonError, StorePeople, add_person, remove_person
-from openchair.web.auth import Ctx, Device
+from openchair.web.auth import NEEDS_TOKEN, Ctx, Device
 from openchair.web.models import AnswerOut, BodyMapOut, PersonIn, PersonOut, Problem, SeatIn
 from openchair.web.routes_session import answer_or_409
 
-router = APIRouter(tags=["people"])
+router = APIRouter(tags=["people"], responses=NEEDS_TOKEN)
 
 
 def _person(p: PersonInfo) -> PersonOut:

@@ -12,10 +12,10 @@ from fastapi.responses import JSONResponse
 from openchair.programs.loader import ProgramError, parse_program
 from openchair.programs.model import Program
 from openchair.programs.summary import summarize
-from openchair.web.auth import Ctx, Device
+from openchair.web.auth import NEEDS_TOKEN, Ctx, Device
 from openchair.web.models import Problem, ProgramCheckOut, ProgramOut, ProgramTile, ProgramUploadIn
 
-router = APIRouter(tags=["programs"])
+router = APIRouter(tags=["programs"], responses=NEEDS_TOKEN)
 
 PROGRAM_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 

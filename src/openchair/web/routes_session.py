@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from openchair.programs.manual import ManualSettings, manual_program
 from openchair.service.answer import Answer
-from openchair.web.auth import Ctx, Device
+from openchair.web.auth import NEEDS_TOKEN, Ctx, Device
 from openchair.web.models import (
     AnswerOut,
     FocusIn,
@@ -25,7 +25,7 @@ from openchair.web.models import (
     StateOut,
 )
 
-router = APIRouter(tags=["session"])
+router = APIRouter(tags=["session"], responses=NEEDS_TOKEN)
 REFUSED: dict[int | str, dict[str, Any]] = {
     409: {"model": Problem, "description": "The chair refused; detail says why."}
 }
