@@ -2,8 +2,8 @@
 
 schemathesis generates valid and invalid bodies, paths and queries for every operation from
 ``/openapi.json`` and sends them with a paired device's token. Every answer must also be one
-the description documents, in the documented shape (so a generated client can rely on it). The example count is kept modest
-for the test suite's CPU budget."""
+the description documents, in the documented shape (so a generated client can rely on it).
+The example count is kept modest for the test suite's CPU budget."""
 
 from __future__ import annotations
 
