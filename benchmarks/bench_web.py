@@ -87,7 +87,9 @@ async def _run(seconds: float, clients: int, data_dir: str) -> dict[str, float]:
         await asyncio.sleep(1.0)  # past the start-up
 
         service.loop.lateness_s = []
+        cpu0 = time.process_time()
         await asyncio.sleep(seconds)
+        alone_cpu = (time.process_time() - cpu0) / seconds
         alone = np.array(service.loop.lateness_s) * 1000.0
 
         ctx = mp.get_context("spawn")
@@ -97,7 +99,9 @@ async def _run(seconds: float, clients: int, data_dir: str) -> dict[str, float]:
         proc.start()
         await asyncio.sleep(2.0)  # clients start and connect
         service.loop.lateness_s = []
+        cpu0 = time.process_time()
         await asyncio.sleep(seconds)
+        busy_cpu = (time.process_time() - cpu0) / seconds
         busy = np.array(service.loop.lateness_s) * 1000.0
         delays, frames = await asyncio.to_thread(out.get, True, 60.0)
         await asyncio.to_thread(proc.join, 10.0)
@@ -113,6 +117,8 @@ async def _run(seconds: float, clients: int, data_dir: str) -> dict[str, float]:
         "delay_p50": float(np.percentile(d, 50)),
         "delay_p99": float(np.percentile(d, 99)),
         "frames": float(frames),
+        "alone_cpu": alone_cpu,
+        "busy_cpu": busy_cpu,
     }
 
 
@@ -134,9 +140,15 @@ def main() -> None:
         r = asyncio.run(_run(args.seconds, args.clients, data_dir))
     per_client = r["frames"] / args.clients / (args.seconds + 2.0)
     print(f"\nquick program on the twin, real time 100 Hz; {args.seconds:g} s per phase")
-    print(f"{'':>22} {'p50 ms':>8} {'p99 ms':>8}")
-    print(f"{'loop lateness, alone':>22} {r['alone_p50']:>8.3f} {r['alone_p99']:>8.3f}")
-    print(f"{f'with {args.clients} clients':>22} {r['busy_p50']:>8.3f} {r['busy_p99']:>8.3f}")
+    print(f"{'':>22} {'p50 ms':>8} {'p99 ms':>8} {'server CPU':>11}")
+    print(
+        f"{'loop lateness, alone':>22} {r['alone_p50']:>8.3f} {r['alone_p99']:>8.3f} "
+        f"{r['alone_cpu']:>10.0%}"
+    )
+    print(
+        f"{f'with {args.clients} clients':>22} {r['busy_p50']:>8.3f} {r['busy_p99']:>8.3f} "
+        f"{r['busy_cpu']:>10.0%}"
+    )
     print(f"{'state delay to client':>22} {r['delay_p50']:>8.2f} {r['delay_p99']:>8.2f}")
     ratio = r["busy_p99"] / max(r["alone_p99"], 1e-6)
     print(
