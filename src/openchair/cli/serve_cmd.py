@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from typing import Annotated
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,13 +15,17 @@ from openchair.cli.run_cmd import parse_speed
 from openchair.service.factory import DRIVERS, ServiceOptions, UnknownDriverError, build_service
 from openchair.service.service import ChairService
 from openchair.store.errors import StoreError
-from openchair.web.launch import WebOptions, start_web
+from openchair.web.launch import WebOptions, web_companion
+
+Companion = Callable[[ChairService], Coroutine[Any, Any, None]]
+"""A task that runs beside the service in the same asyncio loop (the web API, MQTT)."""
 
 
 async def serve_until_signal(
-    service: ChairService, console: Console | None, web: WebOptions | None = None
+    service: ChairService, console: Console | None, companions: Sequence[Companion] = ()
 ) -> None:
-    """Open the service, wait for SIGINT or SIGTERM, close it (the chair ends safe)."""
+    """Open the service, run ``companions`` as tasks, wait for SIGINT or SIGTERM, cancel the
+    tasks and close the service (the chair ends safe)."""
     done = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -31,12 +36,11 @@ async def serve_until_signal(
                 f"openchair service: {service.loop.description.model}; "
                 "Ctrl-C or SIGTERM stops it and leaves the chair safe"
             )
-        server = await start_web(service, web, console) if web is not None else None
-        try:
-            await done.wait()
-        finally:
-            if server is not None:
-                await server.stop()
+        tasks = [asyncio.create_task(c(service)) for c in companions]
+        await done.wait()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
     if console is not None:
         console.print("chair service stopped; the chair is in its safe state")
 
@@ -87,5 +91,6 @@ def register(app: typer.Typer) -> None:
         except (UnknownDriverError, StoreError) as err:
             typer.echo(str(err), err=True)
             raise typer.Exit(2) from None
-        web_options = WebOptions(host, port, db, data_dir) if web else None
-        asyncio.run(serve_until_signal(service, Console(stderr=True), web_options))
+        console = Console(stderr=True)
+        companions = [web_companion(WebOptions(host, port, db, data_dir), console)] if web else []
+        asyncio.run(serve_until_signal(service, console, companions))

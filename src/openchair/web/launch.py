@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -57,3 +60,21 @@ async def start_web(
             highlight=False,
         )
     return server
+
+
+def web_companion(
+    options: WebOptions, console: Console | None
+) -> Callable[[ChairService], Coroutine[Any, Any, None]]:
+    """The web server as a task beside the service (``serve_until_signal``'s companions): it
+    serves until cancelled, then closes its connections and its store."""
+
+    async def run(service: ChairService) -> None:
+        server = await start_web(service, options, console)
+        if server is None:
+            return
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await server.stop()
+
+    return run
