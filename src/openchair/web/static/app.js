@@ -171,10 +171,20 @@ async function loadMap() {
 }
 
 function drawMap() {
+  drawBack($("zones"), $("spine"), true);
+  drawBack($("p-zones"), $("p-spine"), false);
+}
+
+function drawBack(zones, spine, interactive) {
   const m = app.map; if (!m) return;
-  const zones = $("zones"), spine = $("spine");
   zones.replaceChildren(); spine.replaceChildren();
   FOCUS_ZONES.forEach((z, i) => {
+    if (!interactive) {
+      const [lo, hi] = m.regions[z];
+      zones.appendChild(el("rect", { x: 70, y: sy(hi), width: 160, height: Math.max(4, sy(lo) - sy(hi)), rx: 6, fill: "#fff", stroke: "#9a9a9a", "stroke-dasharray": "3 3" }));
+      zones.appendChild(el("text", { x: i % 2 === 0 ? 74 : 226, y: sy(lo) - 4, "text-anchor": i % 2 === 0 ? "start" : "end", "font-size": 13 }, z));
+      return;
+    }
     const [lo, hi] = m.regions[z];
     const g = el("g", { class: "zone", tabindex: "0", role: "button", "data-zone": z, "aria-label": "Focus " + z });
     g.appendChild(el("rect", { x: 70, y: sy(hi), width: 160, height: Math.max(4, sy(lo) - sy(hi)), rx: 6 }));
@@ -198,6 +208,9 @@ function drawMap() {
   spine.appendChild(el("line", { x1: 40, y1: sy(0), x2: 260, y2: sy(0), stroke: "#555", "stroke-dasharray": "6 4" }));
   spine.appendChild(el("text", { x: 8, y: sy(0) - 4, "font-size": 11, fill: "#222" }, "seat"));
   if (!m.scanned) spine.appendChild(el("text", { x: 150, y: 16, "text-anchor": "middle", "font-size": 12, fill: "#222" }, "not scanned yet: rough map"));
+  for (const y of m.tight_spots_y_mm || []) {
+    spine.appendChild(el("text", { x: 112, y: sy(y) + 4, "font-size": 12, "font-weight": 700 }, "✱"));
+  }
 }
 
 const CUSHIONS = {
