@@ -9,13 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
+from openchair.web.pairing import CODE_LIFETIME_S
 from web_support import LiveServer, live_server
-
-playwright_sync = pytest.importorskip("playwright.sync_api")
-from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright  # noqa: E402
-
-from openchair.web.pairing import CODE_LIFETIME_S  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
