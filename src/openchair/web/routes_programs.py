@@ -101,7 +101,12 @@ def check_upload(text: str, builtin_ids: list[str]) -> tuple[Program | None, lis
 @router.post(
     "/api/programs",
     response_model=ProgramCheckOut,
-    responses={400: {"model": ProgramCheckOut}},
+    responses={
+        400: {
+            "model": ProgramCheckOut | Problem,
+            "description": "The program's errors (ProgramCheckOut), or a body that is not JSON.",
+        }
+    },
     summary="Check, and keep, a person's own program (TOML text)",
 )
 async def upload(body: ProgramUploadIn, ctx: Ctx, _: Device) -> ProgramCheckOut | JSONResponse:
