@@ -148,6 +148,15 @@ def test_a_revoked_token_stops_working_at_once_even_on_an_open_socket(
     assert client.get("/api/state", headers=tablet).status_code == 200
 
 
+def test_codes_are_handed_out_at_most_once_a_second(client: TestClient, chair: WebChair) -> None:
+    assert client.post("/api/pair/request", json={"device_name": "a"}).status_code == 200
+    r = client.post("/api/pair/request", json={"device_name": "b"})
+    assert r.status_code == 429 and "Retry-After" in r.headers
+    assert len(chair.console.shown) == 1  # the console was not written to
+    chair.clock.t += 1.0
+    assert client.post("/api/pair/request", json={"device_name": "b"}).status_code == 200
+
+
 def test_pairing_codes_expire(client: TestClient, chair: WebChair) -> None:
     rid = client.post("/api/pair/request", json={"device_name": "x"}).json()["request_id"]
     chair.clock.t += CODE_LIFETIME_S + 1

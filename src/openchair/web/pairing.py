@@ -25,6 +25,8 @@ MAX_WRONG_CODES = 5
 LOCKOUT_S = 300.0
 MAX_PENDING = 4
 """Requests waiting for their code at once; a new one beyond that voids the oldest."""
+REQUEST_GAP_S = 1.0
+"""At most one new code a second: a device on the network cannot flood the chair's console."""
 
 
 class PairingRefusedError(Exception):
@@ -61,6 +63,7 @@ class PairingDesk:
         self._pending: dict[str, PairingRequest] = {}
         self._wrong = 0
         self._locked_until = 0.0
+        self._last_request = -float("inf")
 
     def seconds_left(self, req: PairingRequest) -> float:
         return max(0.0, req.expires_at - self._now())
@@ -81,6 +84,11 @@ class PairingDesk:
         """A new code for ``device_name``, shown on the chair's console."""
         self._check_lock()
         now = self._now()
+        if now - self._last_request < REQUEST_GAP_S:
+            raise PairingRefusedError(
+                429, "a code was asked for a moment ago; try again in a second", REQUEST_GAP_S
+            )
+        self._last_request = now
         self._pending = {k: r for k, r in self._pending.items() if r.expires_at > now}
         while len(self._pending) >= MAX_PENDING:
             oldest = min(self._pending.values(), key=lambda r: r.expires_at)
