@@ -96,6 +96,11 @@ def test_pairing_then_a_session_with_live_commands(client: TestClient, chair: We
     s = wait_for_state(client, h, "stopped")
     roller = s["roller"]
     assert isinstance(roller, dict) and roller["force_n"] is not None
+    # the session is in the history, as it ended
+    end = time.monotonic() + 10
+    while not (rows := client.get("/api/history", headers=h).json()) and time.monotonic() < end:
+        time.sleep(0.1)
+    assert [(r["program"], r["outcome"], r["intensity"]) for r in rows] == [("quick", "stopped", 2)]
 
 
 @pytest.mark.parametrize(

@@ -195,9 +195,11 @@ class BodyMapOut(BaseModel):
 
     person: str | None
     scanned: bool = Field(description="False: no scan yet, the landmarks are a rough guess.")
-    landmarks_y_mm: dict[str, float]
-    regions: dict[str, list[float]] = Field(description="Each region's [lower, upper] y in mm.")
-    comfortable_depth_mm: dict[str, float]
+    landmarks_y_mm: dict[str, float | None]
+    regions: dict[str, list[float | None]] = Field(
+        description="Each region's [lower, upper] y in mm."
+    )
+    comfortable_depth_mm: dict[str, float | None]
     tight_spots_y_mm: list[float]
     track_min_mm: float
     track_max_mm: float
@@ -271,10 +273,10 @@ class HistoryOut(BaseModel):
     ended_at: str | None
     outcome: str
     reason: str
-    duration_s: float
+    duration_s: float | None
     seconds_by_zone: dict[str, float]
-    max_force_n: float
-    max_depth_mm: float
-    max_pressure_kpa: float
+    max_force_n: float | None
+    max_depth_mm: float | None
+    max_pressure_kpa: float | None
     max_temp_c: float | None
     safety_events: int

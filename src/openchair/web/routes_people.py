@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 import numpy as np
 from fastapi import APIRouter, HTTPException
@@ -27,17 +28,22 @@ def _person(p: PersonInfo) -> PersonOut:
     )
 
 
+def _mm(value: object) -> float | None:
+    v = float(value)  # type: ignore[arg-type]
+    return round(v, 1) if math.isfinite(v) else None
+
+
 def map_out(
     maps: BodyMapBatch, person: str | None, scanned: bool, y_min: float, y_max: float
 ) -> BodyMapOut:
-    lm = {n: round(float(maps.landmarks_y_mm[0, i]), 1) for i, n in enumerate(LANDMARKS)}
+    """The first map of ``maps`` as the API shows it; a value that is not a finite number (a
+    damaged saved map) is ``null``, never a NaN the JSON encoder would refuse."""
+    lm = {n: _mm(maps.landmarks_y_mm[0, i]) for i, n in enumerate(LANDMARKS)}
     regions = {}
     for r in REGION_NAMES:
         lo, hi = maps.region_bounds_mm(r)
-        regions[r] = [round(float(lo[0]), 1), round(float(hi[0]), 1)]
-    depth = {
-        r: round(float(maps.comfortable_depth_mm[0, i]), 1) for i, r in enumerate(REGION_NAMES)
-    }
+        regions[r] = [_mm(lo[0]), _mm(hi[0])]
+    depth = {r: _mm(maps.comfortable_depth_mm[0, i]) for i, r in enumerate(REGION_NAMES)}
     spots = (
         [round(float(v), 1) for v in maps.tight_spots_y_mm[0] if np.isfinite(v)]
         if (maps.tight_spots_y_mm.size)
