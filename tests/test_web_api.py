@@ -123,6 +123,19 @@ def test_out_of_range_requests_name_the_field(
     assert field in [str(p) for e in r.json()["detail"] for p in e["loc"]]
 
 
+def test_recline_moves_the_backrest(client: TestClient, chair: WebChair) -> None:
+    h = pair(client, chair)
+    r = client.post("/api/recline", json={"preset": "zero-gravity"}, headers=h)
+    assert r.status_code == 200, r.text
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        back = client.get("/api/state", headers=h).json()["recline"]["backrest_deg"]
+        if back > 140:
+            break
+        time.sleep(0.1)
+    assert back > 140, back
+
+
 def test_refused_focus_says_why(client: TestClient, chair: WebChair) -> None:
     h = pair(client, chair)
     r = client.post("/api/session/focus", json={"zone": "elbow"}, headers=h)

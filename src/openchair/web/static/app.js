@@ -144,6 +144,7 @@ function render(s) {
   $("heat-btn").textContent = heatOn ? "Heat on" : "Heat off";
   $("heat-btn").setAttribute("aria-pressed", heatOn ? "true" : "false");
   $("reset").hidden = !s.latched;
+  $("recline-now").textContent = s.recline.backrest_deg === null ? "" : "backrest " + Math.round(s.recline.backrest_deg) + "°, leg rest " + Math.round(s.recline.legrest_deg ?? 0) + "°";
   for (const b of document.querySelectorAll("#focus-buttons button")) b.setAttribute("aria-pressed", b.dataset.zone === s.focus ? "true" : "false");
   const key = (s.person || "") + "|" + s.state;
   if (key !== app.mapKey) { app.mapKey = key; loadMap(); }
@@ -266,6 +267,9 @@ $("heat-btn").addEventListener("click", () => command("/api/session/heat", { on:
 $("sh-up").addEventListener("click", () => command("/api/session/shoulder", { mm: 10 }));
 $("sh-down").addEventListener("click", () => command("/api/session/shoulder", { mm: -10 }));
 $("reset").addEventListener("click", () => command("/api/session/reset"));
+for (const b of document.querySelectorAll("[data-recline]")) {
+  b.addEventListener("click", () => command("/api/recline", { preset: b.dataset.recline }));
+}
 for (const z of FOCUS_ZONES) {
   const b = document.createElement("button");
   b.textContent = z; b.dataset.zone = z; b.setAttribute("aria-pressed", "false");
