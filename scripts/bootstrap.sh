@@ -23,3 +23,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         -r requirements/posture.txt
     echo "$want" > "$stamp"
 fi
+# The web remote's browser tests drive Debian's Chromium (Playwright's own download is not used).
+# Its API docs' curl examples are run by a test.
+for tool in chromium curl; do
+    if ! command -v "$tool" >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null
+    fi
+done

@@ -28,6 +28,7 @@ def _register_commands() -> None:
         board_emulator_cmd,
         body_cmd,
         breaks_cmd,
+        devices_cmd,
         diary_cmd,
         exercises_cmd,
         people_cmd,
@@ -55,6 +56,7 @@ def _register_commands() -> None:
     board_emulator_cmd.register(app)
     diary_cmd.register(app)
     people_cmd.register(app)
+    devices_cmd.register(app)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from openchair.cli.run_cmd import parse_speed
 from openchair.service.factory import DRIVERS, ServiceOptions, UnknownDriverError, build_service
 from openchair.service.service import ChairService
 from openchair.store.errors import StoreError
+from openchair.web.launch import WebOptions, web_companion
 
 Companion = Callable[[ChairService], Coroutine[Any, Any, None]]
 """A task that runs beside the service in the same asyncio loop (the web API, MQTT)."""
@@ -73,6 +74,13 @@ def register(app: typer.Typer) -> None:
         speed: Annotated[
             str, typer.Option(help="realtime, or a factor like 10 (simulated time, twin only).")
         ] = "realtime",
+        host: Annotated[
+            str, typer.Option(help="Web remote and API address; 0.0.0.0 for the home network.")
+        ] = "127.0.0.1",
+        port: Annotated[
+            int, typer.Option(help="Web remote and API port.", min=1, max=65535)
+        ] = 8580,
+        web: Annotated[bool, typer.Option(help="Serve the web remote and its API.")] = True,
     ) -> None:
         """Run the chair service: one owner of the chair for every client, until Ctrl-C."""
         params = parse_body(body) if body is not None else None
@@ -88,6 +96,7 @@ def register(app: typer.Typer) -> None:
             speed=factor,
             db_url=db,
             data_dir=data_dir,
+            store=True,
         )
         try:
             service = build_service(options)
@@ -95,7 +104,11 @@ def register(app: typer.Typer) -> None:
             typer.echo(str(err), err=True)
             raise typer.Exit(2) from None
         try:
-            asyncio.run(serve_until_signal(service, Console(stderr=True)))
+            console = Console(stderr=True)
+            companions = (
+                [web_companion(WebOptions(host, port, db, data_dir), console)] if web else []
+            )
+            asyncio.run(serve_until_signal(service, console, companions))
         except ServiceFailedError as err:
             typer.echo(str(err), err=True)
             raise typer.Exit(1) from None

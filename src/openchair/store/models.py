@@ -109,3 +109,16 @@ class SafetyEventRow(Base):
     limit_value: Mapped[float | None] = mapped_column(Float)
     reaction: Mapped[str] = mapped_column(String(100))
     activity: Mapped[str] = mapped_column(String(20))
+
+
+class DeviceRow(Base):
+    """A device paired with the web remote and the API: its name and its token's SHA-256 (never
+    the token). Revoking sets ``revoked_at`` and keeps the row."""
+
+    __tablename__ = "devices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
