@@ -8,6 +8,10 @@ if ! "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
     echo "openchair needs Python 3.11; '$PY' is $("$PY" --version 2>&1)." >&2
     exit 1
 fi
+# The MQTT tests and benchmark run a real Mosquitto broker (Debian package), installed once.
+[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || {
+    apt-get update -qq && apt-get install -y -qq mosquitto >/dev/null
+}
 if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
