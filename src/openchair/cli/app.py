@@ -26,6 +26,7 @@ def _register_commands() -> None:
     _registered.append(True)
     from openchair.cli import (
         body_cmd,
+        fleet_cmd,
         programs_cmd,
         run_cmd,
         scan_cmd,
@@ -41,6 +42,7 @@ def _register_commands() -> None:
     programs_cmd.register(app)
     verify_cmd.register(app)
     serve_cmd.register(app)
+    fleet_cmd.register(app)
 
 
 def main() -> None:

@@ -23,6 +23,11 @@ def iso(t: datetime) -> str:
     return t.replace(microsecond=0).isoformat()
 
 
+def iso_ms(t: datetime) -> str:
+    """ISO-8601 with the zone, to the millisecond: when a message was sent (lag figures)."""
+    return t.isoformat(timespec="milliseconds")
+
+
 def _round(value: float, digits: int) -> float | None:
     return round(value, digits) if math.isfinite(value) else None
 
@@ -79,7 +84,7 @@ class StateView:
         heat_on = any(on for _, _, on in frame.heaters)
         program = frame.program_name if frame.activity == "session" else self.chosen_program
         return {
-            "ts": iso(now),
+            "ts": iso_ms(now),
             "state": frame.state,
             "activity": frame.activity,
             "seated": "ON" if frame.seated else "OFF",

@@ -1,0 +1,57 @@
+"""``openchair serve --mqtt URL``: the bridge as one asyncio task beside the chair service."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+
+from rich.console import Console
+
+from openchair.mqtt.bridge import MqttBridge
+from openchair.mqtt.settings import BrokerSettings, BrokerSettingsError
+from openchair.mqtt.topics import BadChairIdError, ChairTopics
+from openchair.service.service import ChairService
+
+
+class MqttLinkError(ValueError):
+    """Options that cannot make a broker connection (bad URL, missing CA file, bad chair id)."""
+
+
+@dataclass(frozen=True)
+class MqttLink:
+    settings: BrokerSettings
+    topics: ChairTopics
+
+    @classmethod
+    def from_options(
+        cls,
+        url: str,
+        user: str | None,
+        password: str | None,
+        tls_ca: str | None,
+        chair_id: str,
+    ) -> MqttLink:
+        try:
+            settings = BrokerSettings.from_url(url, username=user, password=password, tls_ca=tls_ca)
+            topics = ChairTopics(chair_id)
+        except (BrokerSettingsError, BadChairIdError) as err:
+            raise MqttLinkError(str(err)) from None
+        return cls(settings, topics)
+
+    def start(self, service: ChairService, console: Console | None) -> asyncio.Task[None]:
+        """Start the bridge beside the running service; it never stops the chair."""
+        bridge = MqttBridge(service, self.settings, self.topics)
+        if console is not None:
+            console.print(
+                f"MQTT: chair {self.topics.chair_id!r} on {self.settings.describe()} "
+                f"(topics {self.topics.base}/..., Home Assistant discovery on)"
+            )
+        return asyncio.create_task(bridge.run(), name="openchair-mqtt")
+
+
+async def mqtt_stop(task: asyncio.Task[None]) -> None:
+    """Cancel the bridge; it says ``offline`` on its way out when it can."""
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
