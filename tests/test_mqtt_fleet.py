@@ -221,7 +221,10 @@ def test_openchair_fleet_json_and_dashboard_page() -> None:
 
         async def page(port: int) -> tuple[bytes, bytes]:
             watcher = FleetWatcher(
-                FleetView(), BrokerSettings("127.0.0.1", port), lambda: datetime.now(UTC)
+                FleetView(),
+                BrokerSettings("127.0.0.1", port),
+                lambda: datetime.now(UTC),
+                refresh_s=0.2,
             )
             task = asyncio.create_task(watcher.run())
             server = serve_dashboard(lambda: watcher.snapshot, port=0)

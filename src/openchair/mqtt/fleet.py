@@ -49,8 +49,9 @@ class ChairStatus:
             return False
         return (now - self.last_seen).total_seconds() <= stale_after_s
 
-    def to_dict(self, now: datetime, stale_after_s: float) -> dict[str, object]:
+    def to_dict(self, now: datetime, stale_after_s: float, today: str) -> dict[str, object]:
         online = self.online(now, stale_after_s)
+        is_today = self.day == today
         return {
             "chair": self.chair_id,
             "online": online,
@@ -60,9 +61,9 @@ class ChairStatus:
             "program": self.program,
             "fault": self.fault,
             "sessions_today": max(len(self.sessions), self.reported_sessions_today)
-            if self.day == now.date().isoformat()
+            if is_today
             else 0,
-            "events_today": self.events_today if self.day == now.date().isoformat() else 0,
+            "events_today": self.events_today if is_today else 0,
             "last_event": self.last_event,
             "last_seen": self.last_seen.isoformat(timespec="seconds") if self.last_seen else None,
             "silent_s": round((now - self.last_seen).total_seconds(), 1)
@@ -180,9 +181,9 @@ class FleetView:
             chair.events_today = 0
 
     def summary(self, now: datetime) -> dict[str, object]:
+        today = now.date().isoformat()
         chairs = [
-            c.to_dict(now, self.stale_after_s)
-            for c in sorted(self.chairs.values(), key=lambda c: c.chair_id)
+            self.chairs[k].to_dict(now, self.stale_after_s, today) for k in sorted(self.chairs)
         ]
         online = [c for c in chairs if c["online"]]
         return {
