@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -279,10 +280,8 @@ async def fleet_main(
     await asyncio.sleep(1.0)
     offline_after = int(watcher.refresh()["counts"]["offline"])  # type: ignore[index]
     task.cancel()
-    try:
+    with contextlib.suppress(asyncio.CancelledError):
         await task
-    except asyncio.CancelledError:
-        pass
     half = len(rss) // 2
     print(f"chairs connected and seen by the fleet after {up_after:.1f} s")
     print(f"chairs online during the run: min {min(online)}, median {statistics.median(online)}")

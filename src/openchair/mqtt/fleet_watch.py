@@ -10,6 +10,7 @@ going through an asyncio queue). Paho reconnects by itself with backoff and subs
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -111,10 +112,8 @@ class FleetWatcher:
         if loop is None or loop.is_closed():
             return
         action = self.connected.set if up else self.connected.clear
-        try:
+        with contextlib.suppress(RuntimeError):  # the loop is closing
             loop.call_soon_threadsafe(action)
-        except RuntimeError:  # the loop is closing
-            pass
 
     # the asyncio side ----------------------------------------------------------------------------
 
