@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -201,6 +202,8 @@ async def fleet_main(
     port: int, chairs: int, seconds: float, telemetry_file: str, publishers: int
 ) -> None:
     view = FleetView()
+    # The whole run's lags, not the view's usual window of the latest 20,000.
+    view.lags_ms = deque(maxlen=int(chairs * (seconds + 10)))
     watcher = FleetWatcher(
         view, BrokerSettings("127.0.0.1", port), lambda: datetime.now(UTC), refresh_s=3600.0
     )  # the loop below refreshes the dashboard's summary once a second, as the page asks

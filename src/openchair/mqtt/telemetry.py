@@ -41,7 +41,8 @@ class StateView:
     """Chair seconds per wall second (1 for a real chair; a simulated clock's pace)."""
     chosen_program: str | None = None
     """The program name picked in Home Assistant for the next start."""
-    chosen_intensity: int = 3
+    chosen_intensity: int | None = None
+    """The intensity set in Home Assistant for the next start (None: the person's default)."""
     _ends_at: datetime | None = None
     _session: str | None = None
     _peak_force_n: float = 0.0
