@@ -57,8 +57,8 @@ class ChairStatus:
             "online": online,
             "state": self.state if online else "offline",
             "last_state": self.state,
-            "seated": self.seated,
-            "program": self.program,
+            "seated": self.seated if online else None,
+            "program": self.program if online else None,
             "fault": self.fault,
             "sessions_today": max(len(self.sessions), self.reported_sessions_today)
             if is_today

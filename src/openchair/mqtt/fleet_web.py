@@ -33,7 +33,7 @@ th{background:#eef1f4;font-weight:600}
 <div id="meta">connecting…</div>
 <div id="counts"></div>
 <table><thead><tr><th>chair</th><th>state</th><th>seated</th><th>program</th>
-<th>fault</th><th>sessions today</th><th>last seen</th></tr></thead>
+<th>fault</th><th>sessions today</th><th>last seen (UTC)</th></tr></thead>
 <tbody id="rows"></tbody></table>
 <script>
 const ENT = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"};
@@ -61,7 +61,8 @@ async function tick() {
         `<td>${esc(ch.program || "–")}</td>` +
         `<td class="${ch.fault ? "fault" : ""}">${esc(ch.fault || "–")}</td>` +
         `<td>${esc(ch.sessions_today)}</td>` +
-        `<td>${esc(ch.last_seen || "never")}${ago(ch.silent_s)}</td></tr>`;
+        `<td>${esc(ch.last_seen ? ch.last_seen.slice(11, 19) : "never")}${ago(ch.silent_s)}</td>` +
+        `</tr>`;
     }).join("");
   } catch (e) {
     document.getElementById("meta").textContent = "dashboard not reachable: " + e;
