@@ -257,3 +257,20 @@ def test_openchair_fleet_says_when_the_broker_cannot_be_reached() -> None:
     assert "could not reach the broker mqtt://127.0.0.1:1" in result.output
     bad = CliRunner().invoke(app, ["fleet", "--mqtt", "http://x", "--json"])
     assert bad.exit_code == 2 and "use mqtt://host" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--mqtt", "http://broker"], "use mqtt://host"),
+        (["--mqtt", "mqtt://broker", "--chair-id", "a/b"], "chair id"),
+        (["--mqtt", "mqtt://broker", "--mqtt-tls-ca", "/no/ca.crt"], "does not exist"),
+    ],
+)
+def test_openchair_serve_refuses_bad_mqtt_options_before_starting(
+    args: list[str], says: str
+) -> None:
+    _register_commands()
+    result = CliRunner().invoke(app, ["serve", *args], env={"COLUMNS": "240"})
+    assert result.exit_code == 2
+    assert says in result.output
