@@ -385,3 +385,39 @@ def test_broker_goes_away_chair_keeps_massaging_and_no_old_command_runs_later() 
         asyncio.run(main(b))
     finally:
         b.stop()
+
+
+def test_a_fault_shows_as_it_happens_event_fault_entity_and_session_summary(
+    broker: LocalBroker,
+) -> None:
+    async def main() -> None:
+        async with (
+            listening(broker.port, "openchair/#") as ha,
+            running_chair(broker.port) as (service, _),
+        ):
+            await ha.wait_for(is_state(lambda p: p["seated"] == "ON"))
+            assert (await service.start("heated-back", 2)).accepted
+            await ha.wait_for(is_state(lambda p: p["state"] == "running"))
+            twin = service.loop.driver
+            # A heater's sensor opens: the supervisor switches that heater off and the session
+            # goes on; the event is published as it happens.
+            twin.inject("temp_sensor_open")  # type: ignore[attr-defined]
+            event = (await ha.wait_for(lambda s: s.topic == T.events)).json()
+            assert event["rule"] == "heater_sensor" and event["session"] is not None
+            frame = service.snapshot()
+            assert frame is not None and frame.state == "running" and frame.latched is None
+            # The roller's position jumps: a latching fault ends the session in the safe state.
+            twin.inject("encoder_glitch")  # type: ignore[attr-defined]
+            state = (await ha.wait_for(is_state(lambda p: p["fault"] == "ON"))).json()
+            assert state["latched"]
+            fault = await ha.wait_for(
+                lambda s: s.topic == T.attributes and b'"rule":"' in s.payload
+            )
+            assert fault.json()["rule"] == state["latched"]
+            summary = (await ha.wait_for(lambda s: s.topic == T.session)).json()
+            assert summary["outcome"] == "fault" and summary["safety_events"] >= 2
+            frame = service.snapshot()
+            assert frame is not None and frame.activity == "idle"
+            assert not any(on for _, _, on in frame.heaters)  # the chair went safe
+
+    run(main)
