@@ -140,8 +140,9 @@ def test_commands_go_through_the_service_and_stop_is_always_accepted(
             await ha.publish(T.command("stop"), b"\xff\x00 whatever")
             stop = (await ha.wait_for(is_result("stop"))).json()
             assert stop["accepted"] is True
-            await ha.wait_for(is_state(lambda p: p["state"] == "stopped"))
-            summary = (await ha.wait_for(lambda s: s.topic == T.session)).json()
+            stopped = (await ha.wait_for(is_state(lambda p: p["state"] == "stopped"))).json()
+            assert stopped["fault"] == "OFF"  # a stop someone asked for is not a fault
+            summary = (await ha.wait_for(lambda s: s.topic == T.session and not s.retain)).json()
             assert summary["outcome"] == "stopped" and summary["program"] == "quick"
             assert summary["session"] == started["session"]
             result = service.loop.last_result
@@ -396,7 +397,8 @@ def test_a_fault_shows_as_it_happens_event_fault_entity_and_session_summary(
             running_chair(broker.port) as (service, _),
         ):
             await ha.wait_for(is_state(lambda p: p["seated"] == "ON"))
-            assert (await service.start("heated-back", 2)).accepted
+            started = await service.start("heated-back", 2)
+            assert started.accepted
             await ha.wait_for(is_state(lambda p: p["state"] == "running"))
             twin = service.loop.driver
             # A heater's sensor opens: the supervisor switches that heater off and the session
@@ -408,16 +410,45 @@ def test_a_fault_shows_as_it_happens_event_fault_entity_and_session_summary(
             assert frame is not None and frame.state == "running" and frame.latched is None
             # The roller's position jumps: a latching fault ends the session in the safe state.
             twin.inject("encoder_glitch")  # type: ignore[attr-defined]
-            state = (await ha.wait_for(is_state(lambda p: p["fault"] == "ON"))).json()
-            assert state["latched"]
+            state = (
+                await ha.wait_for(is_state(lambda p: p["fault"] == "ON" and p["session"] is None))
+            ).json()
+            assert state["fault_rule"] == state["latched"] == "encoder_jump"
             fault = await ha.wait_for(
-                lambda s: s.topic == T.attributes and b'"rule":"' in s.payload
+                lambda s: s.topic == T.attributes and not s.retain and b'"rule":"' in s.payload
             )
             assert fault.json()["rule"] == state["latched"]
-            summary = (await ha.wait_for(lambda s: s.topic == T.session)).json()
+            summary = (await ha.wait_for(lambda s: s.topic == T.session and not s.retain)).json()
+            assert summary["session"] == started.session
             assert summary["outcome"] == "fault" and int(str(summary["safety_events"])) >= 2
             frame = service.snapshot()
             assert frame is not None and frame.activity == "idle"
             assert not any(on for _, _, on in frame.heaters)  # the chair went safe
+
+    run(main)
+
+
+def test_a_flood_of_commands_is_cut_short_and_a_stop_still_gets_through(
+    broker: LocalBroker,
+) -> None:
+    async def main() -> None:
+        async with (
+            listening(broker.port, "openchair/#") as ha,
+            running_chair(broker.port) as (service, bridge),
+        ):
+            await ha.wait_for(is_state(lambda p: p["seated"] == "ON"))
+            assert (await service.start("quick", 2)).accepted
+            for _ in range(60):
+                await ha.publish(T.command("intensity"), "3")
+            await ha.publish(T.command("stop"), "PRESS")
+            stop = (await ha.wait_for(is_result("stop"), timeout_s=5.0)).json()
+            assert stop["accepted"] is True
+            answers = [s.json() for s in ha.seen if is_result("intensity")(s)]
+            assert len(answers) == 60
+            assert sum(not a["accepted"] for a in answers) >= 30
+            assert all(
+                "too many commands" in str(a["reason"]) for a in answers if not a["accepted"]
+            )
+            assert bridge.stats.commands <= 30
 
     run(main)

@@ -34,6 +34,7 @@ def state(t: datetime, **fields: object) -> bytes:
         "program_name": None,
         "session": None,
         "fault": "OFF",
+        "fault_rule": None,
         "latched": None,
         "sessions_today": 0,
     }

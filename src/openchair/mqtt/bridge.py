@@ -47,6 +47,7 @@ from openchair.mqtt.telemetry import (
 )
 from openchair.mqtt.topics import HA_STATUS_TOPIC, OFFLINE, ONLINE, ChairTopics
 from openchair.programs.loader import ProgramError
+from openchair.service.answer import Answer
 from openchair.service.frame import StateFrame
 from openchair.service.service import ChairService
 
@@ -59,6 +60,29 @@ BACKOFF_MIN_S = 0.5
 BACKOFF_MAX_S = 30.0
 KEEPALIVE_S = 10
 """The broker declares the chair gone (and sends its last will) after 1.5× this silence."""
+
+
+COMMANDS_PER_S = 5.0
+COMMAND_BURST = 20
+
+
+@dataclass
+class CommandBudget:
+    """A token bucket: ``COMMAND_BURST`` commands at once, then ``COMMANDS_PER_S``."""
+
+    rate_per_s: float = COMMANDS_PER_S
+    burst: int = COMMAND_BURST
+    tokens: float = float(COMMAND_BURST)
+    at: float | None = None
+
+    def take(self, now: float) -> bool:
+        if self.at is not None:
+            self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate_per_s)
+        self.at = now
+        if self.tokens < 1.0:
+            return False
+        self.tokens -= 1.0
+        return True
 
 
 def utc_now() -> datetime:
@@ -158,6 +182,7 @@ class MqttBridge:
         self._last_latched: object = ()
         self._session: dict[str, object] | None = None
         self._last_summary: bytes | None = None
+        self._budget = CommandBudget()
 
     # -- life -----------------------------------------------------------------------------------
 
@@ -387,6 +412,15 @@ class MqttBridge:
             log.warning("MQTT command refused: %s", reason)
             refused = {"command": msg.command, "accepted": False, "reason": reason, "ts": iso(now)}
             await client.publish(self.topics.result, _json(refused))
+            return
+        if parsed.command != "stop" and not self._budget.take(time.monotonic()):
+            # A flood (a looping automation, a stuck button) must not queue up in front of a
+            # stop or keep the chair busy: refused, and the stop is never rate-limited.
+            answer = Answer.refused("too many commands; wait a moment")
+            self.stats.refused += 1
+            await client.publish(
+                self.topics.result, _json(result_payload(parsed.command, answer, now))
+            )
             return
         self.stats.commands += 1
         answer = await self.dispatcher.run(parsed)

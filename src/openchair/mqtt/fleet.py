@@ -149,7 +149,7 @@ class FleetView:
         seated = obj.get("seated")
         chair.seated = seated == "ON" if seated in ("ON", "OFF") else None
         chair.program = _text(obj.get("program_name")) if chair.state != "idle" else None
-        chair.fault = _text(obj.get("latched"))
+        chair.fault = _text(obj.get("fault_rule"))
         if chair.fault is None and obj.get("fault") == "ON":
             chair.fault = "fault"
         reported = obj.get("sessions_today")

@@ -12,9 +12,21 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from openchair.safety.supervisor import OCCUPANCY_STOP, REMOTE_STOP, STOP_BUTTON
 from openchair.service.frame import EventInfo, StateFrame
 
 ENDS_AT_SLACK_S = 2.0
+NOT_FAULTS = frozenset({STOP_BUTTON, REMOTE_STOP, OCCUPANCY_STOP})
+"""Latched stops that a person caused (a stop, leaving the chair): the chair is stopped, but
+nothing is wrong with it, so the Fault entity stays off."""
+
+
+def fault_rule(frame: StateFrame) -> str | None:
+    """The latched rule when it is a fault (not a stop someone asked for)."""
+    rule = frame.latched
+    return rule if rule is not None and rule not in NOT_FAULTS else None
+
+
 SESSION_STATES_ACTIVE = ("running", "paused", "finishing")
 
 
@@ -99,7 +111,8 @@ class StateView:
             "peak_force_n": _round(self._peak_force_n, 1) if self._session else None,
             "force_n": _round(frame.roller_force_n, 1),
             "temperature_c": _round(max(temps), 1) if temps else None,
-            "fault": "ON" if frame.latched is not None else "OFF",
+            "fault": "ON" if fault_rule(frame) is not None else "OFF",
+            "fault_rule": fault_rule(frame),
             "latched": frame.latched,
             "sessions_today": self.sessions_today,
             "message": frame.message,
@@ -128,7 +141,8 @@ def change_key(payload: dict[str, object]) -> tuple[object, ...]:
 
 def fault_attributes(frame: StateFrame) -> dict[str, object]:
     """The fault entity's attributes: which rule latched, and what the chair said."""
-    return {"rule": frame.latched, "message": frame.message if frame.latched else ""}
+    rule = fault_rule(frame)
+    return {"rule": rule, "latched": frame.latched, "message": frame.message if rule else ""}
 
 
 def event_payload(event: EventInfo, now: datetime) -> dict[str, object]:
