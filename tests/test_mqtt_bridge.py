@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from mqtt_helpers import PERSON, chair_service, is_result, is_state, listening
 from openchair.mqtt.bridge import MqttBridge
+from openchair.mqtt.link import mqtt_stop
 from openchair.mqtt.localbroker import LocalBroker, mosquitto_binary
 from openchair.mqtt.settings import BrokerSettings
 from openchair.mqtt.topics import ChairTopics
@@ -57,9 +58,7 @@ async def running_chair(
         try:
             yield service, bridge
         finally:
-            task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+            await mqtt_stop(task)
 
 
 async def until(check: Callable[[], bool], timeout_s: float = 5.0) -> None:

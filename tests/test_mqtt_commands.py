@@ -144,3 +144,14 @@ def test_bad_broker_urls_say_what_to_give(url: str) -> None:
         BrokerSettings.from_url(url)
     with pytest.raises(BrokerSettingsError, match="does not exist"):
         BrokerSettings.from_url("mqtt://x", tls_ca="/no/such/ca.crt")
+
+
+def test_a_refusal_never_names_the_person_seated() -> None:
+    from openchair.mqtt.bridge import _without_name
+    from openchair.service.answer import Answer
+
+    answer = _without_name(Answer.refused("no body map for ana yet: scan first"), "ana")
+    assert answer.reason == "no body map for the person seated yet: scan first"
+    assert not answer.accepted
+    kept = Answer.ok("Quick started", session="s1")
+    assert _without_name(kept, "ana") is kept and _without_name(kept, None) is kept

@@ -423,7 +423,16 @@ class MqttBridge:
             )
             return
         self.stats.commands += 1
-        answer = await self.dispatcher.run(parsed)
+        # The service's call runs as its own task and is awaited through asyncio.wait, so that
+        # cancelling the bridge always lands here (Python 3.11's wait_for inside the service can
+        # swallow a cancellation that arrives as its answer does).
+        call = asyncio.ensure_future(self.dispatcher.run(parsed))
+        try:
+            await asyncio.wait({call})
+        except asyncio.CancelledError:
+            call.cancel()
+            raise
+        answer = _without_name(call.result(), self.service.loop.person)
         if not answer.accepted:
             log.info("MQTT %s refused by the chair: %s", parsed.command, answer.reason)
         await client.publish(
@@ -444,6 +453,15 @@ class MqttBridge:
             except ProgramError:
                 continue
         return names
+
+
+def _without_name(answer: Answer, person: str | None) -> Answer:
+    """Who is seated is never published, not even inside a refusal ("no body map for ...")."""
+    if not person or person not in answer.reason:
+        return answer
+    return Answer(
+        answer.accepted, answer.reason.replace(person, "the person seated"), answer.session
+    )
 
 
 def _str_or_none(value: object) -> str | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import logging
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -12,6 +12,8 @@ from openchair.mqtt.bridge import MqttBridge
 from openchair.mqtt.settings import BrokerSettings, BrokerSettingsError
 from openchair.mqtt.topics import BadChairIdError, ChairTopics
 from openchair.service.service import ChairService
+
+log = logging.getLogger(__name__)
 
 
 class MqttLinkError(ValueError):
@@ -50,8 +52,16 @@ class MqttLink:
         return asyncio.create_task(bridge.run(), name="openchair-mqtt")
 
 
-async def mqtt_stop(task: asyncio.Task[None]) -> None:
-    """Cancel the bridge; it says ``offline`` on its way out when it can."""
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+async def mqtt_stop(task: asyncio.Task[None], timeout_s: float = 5.0) -> None:
+    """Cancel the bridge and wait for it; it says ``offline`` on its way out when it can.
+
+    A cancellation can be lost in Python 3.11 when it meets an answer arriving inside
+    ``asyncio.wait_for``; cancelling again until the task has ended makes stopping certain.
+    """
+    for _ in range(5):
+        task.cancel()
+        done, _ = await asyncio.wait({task}, timeout=timeout_s)
+        if done:
+            break
+    if task.done() and not task.cancelled() and task.exception() is not None:
+        log.warning("MQTT bridge ended with %r", task.exception())
