@@ -213,6 +213,11 @@ class MqttBridge:
             except* Exception:
                 self.stats.last_error = "unexpected error"
                 log.exception("MQTT bridge: unexpected error; the chair carries on, retrying")
+            me = asyncio.current_task()
+            if me is not None and me.cancelling():
+                # Asked to stop while a connection task failed: a TaskGroup then raises the
+                # failure, not the cancellation. Stopping wins.
+                raise asyncio.CancelledError
             if self.connected.is_set():  # we had a working connection: start the backoff over
                 delay = self.backoff_min_s
             self.connected.clear()
@@ -243,18 +248,26 @@ class MqttBridge:
             await self._announce(client)
             self.connected.set()
             log.info("MQTT: connected to %s as %s", self.settings.describe(), self.client_id)
+            tasks = {
+                asyncio.create_task(self._publisher(client), name="openchair-mqtt-out"),
+                asyncio.create_task(self._listener(client), name="openchair-mqtt-in"),
+            }
             try:
-                async with asyncio.TaskGroup() as tasks:
-                    tasks.create_task(self._publisher(client))
-                    tasks.create_task(self._listener(client))
+                # Both run until the connection fails; the first failure ends the connection.
+                done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()
             except asyncio.CancelledError:
                 # Leaving on purpose: say so (a clean disconnect sends no last will).
+                await _end_all(tasks)
                 with contextlib.suppress(aiomqtt.MqttError, asyncio.CancelledError):
                     await asyncio.wait_for(
                         client.publish(self.topics.availability, OFFLINE, qos=1, retain=True),
                         1.0,
                     )
                 raise
+            finally:
+                await _end_all(tasks)
 
     async def _announce(self, client: aiomqtt.Client) -> None:
         """Discovery, availability and the current state: after every (re)connect and on Home
@@ -453,6 +466,20 @@ class MqttBridge:
             except ProgramError:
                 continue
         return names
+
+
+async def _end_all(tasks: set[asyncio.Task[None]]) -> None:
+    """Cancel the connection's tasks until they have ended. Not a TaskGroup: Python 3.11's
+    ``wait_for`` (inside aiomqtt's publish) can swallow a cancellation that meets a finished
+    publish, and a TaskGroup cancels its tasks only once, so it would wait forever."""
+    pending = {t for t in tasks if not t.done()}
+    while pending:
+        for t in pending:
+            t.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.5)
+    for t in tasks:
+        if not t.cancelled() and t.exception() is not None:
+            log.debug("MQTT connection task ended with %r", t.exception())
 
 
 def _without_name(answer: Answer, person: str | None) -> Answer:
