@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -451,3 +453,55 @@ def test_a_flood_of_commands_is_cut_short_and_a_stop_still_gets_through(
             assert bridge.stats.commands <= 30
 
     run(main)
+
+
+def test_the_chair_talks_to_a_tls_broker_with_its_own_ca(tmp_path: Path) -> None:
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    settings = BrokerSettings.from_url("mqtts://127.0.0.1:1", tls_ca=str(cert))
+    assert settings.tls and settings.tls_ca == str(cert)
+
+    async def main(port: int) -> None:
+        service = chair_service()
+        tls = BrokerSettings.from_url(f"mqtts://127.0.0.1:{port}", tls_ca=str(cert))
+        async with service:
+            bridge = MqttBridge(service, tls, T, backoff_min_s=0.2, keepalive_s=5)
+            task = asyncio.create_task(bridge.run())
+            try:
+                await until(bridge.connected.is_set, 10.0)
+            finally:
+                await mqtt_stop(task)
+            # Without the CA the broker's certificate is not trusted: no connection, and the
+            # chair carries on.
+            plain = BrokerSettings("127.0.0.1", port, tls=True)
+            untrusting = MqttBridge(service, plain, T, backoff_min_s=0.2, keepalive_s=5)
+            task = asyncio.create_task(untrusting.run())
+            try:
+                await until(lambda: "certificate" in untrusting.stats.last_error.lower(), 10.0)
+                assert not untrusting.connected.is_set()
+            finally:
+                await mqtt_stop(task)
+
+    with LocalBroker(tls=(str(cert), str(key))) as b:
+        asyncio.run(main(b.port))

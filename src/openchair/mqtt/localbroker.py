@@ -46,7 +46,9 @@ class LocalBroker:
         acl: str | None = None,
         port: int | None = None,
         max_connections: int = -1,
+        tls: tuple[str, str] | None = None,
     ) -> None:
+        """``tls``: (certificate file, key file) to listen with TLS only."""
         binary = mosquitto_binary()
         if binary is None:
             raise BrokerUnavailableError(
@@ -75,6 +77,12 @@ class LocalBroker:
             self._hash_passwords(passwd)
             passwd.chmod(0o644)
             lines += ["allow_anonymous false", f"password_file {passwd}"]
+        if tls is not None:
+            for name, src in zip(("cert.pem", "key.pem"), tls, strict=True):
+                dst = self._dir / name
+                dst.write_bytes(Path(src).read_bytes())
+                dst.chmod(0o644)  # test material, readable by Mosquitto's own user
+            lines += [f"certfile {self._dir / 'cert.pem'}", f"keyfile {self._dir / 'key.pem'}"]
         if acl is not None:
             acl_file = self._dir / "acl"
             acl_file.write_text(acl)
