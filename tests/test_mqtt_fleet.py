@@ -140,6 +140,7 @@ def test_memory_is_bounded_by_the_number_of_chairs() -> None:
     assert len(view.chairs["c1"].sessions) <= 500
 
 
+T_AVAIL = "openchair/den/availability"
 needs_broker = pytest.mark.skipif(mosquitto_binary() is None, reason="mosquitto missing")
 
 CHAIR_PROCESS = textwrap.dedent(
@@ -275,3 +276,60 @@ def test_openchair_serve_refuses_bad_mqtt_options_before_starting(
     result = CliRunner().invoke(app, ["serve", *args], env={"COLUMNS": "240"})
     assert result.exit_code == 2
     assert says in result.output
+
+
+@needs_broker
+def test_openchair_serve_with_mqtt_announces_and_says_offline_on_ctrl_c() -> None:
+    import signal
+
+    async def watch(port: int) -> list[tuple[str, bytes]]:
+        seen: list[tuple[str, bytes]] = []
+        async with aiomqtt.Client("127.0.0.1", port) as c:
+            await c.subscribe("openchair/den/#")
+            await c.subscribe("homeassistant/device/#")
+            proc = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "openchair", "serve"),
+                    *("--mqtt", f"mqtt://127.0.0.1:{port}", "--chair-id", "den"),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            try:
+
+                async def collect() -> None:
+                    async for m in c.messages:
+                        seen.append((str(m.topic), _bytes(m.payload)))
+                        if m.topic.matches("openchair/den/state"):
+                            return
+
+                await asyncio.wait_for(collect(), 30)
+                proc.send_signal(signal.SIGINT)
+
+                async def offline() -> None:
+                    async for m in c.messages:
+                        seen.append((str(m.topic), _bytes(m.payload)))
+                        if str(m.topic) == T_AVAIL and m.payload == b"offline":
+                            return
+
+                await asyncio.wait_for(offline(), 15)
+            finally:
+                try:
+                    out = (await asyncio.to_thread(proc.communicate, timeout=15))[0].decode()
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    out = proc.communicate()[0].decode()
+            assert proc.returncode == 0, out
+            assert "chair is in its safe state" in out
+        return seen
+
+    with LocalBroker() as b:
+        seen = asyncio.run(watch(b.port))
+    topics = [t for t, _ in seen]
+    assert "homeassistant/device/openchair_den/config" in topics
+    assert ("openchair/den/availability", b"online") in seen
+    assert seen[-1] == ("openchair/den/availability", b"offline")
+
+
+def _bytes(payload: object) -> bytes:
+    return payload if isinstance(payload, bytes) else b""

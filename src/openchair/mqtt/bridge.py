@@ -243,22 +243,24 @@ class MqttBridge:
     async def _connection(self) -> None:
         async with self._client() as client:
             self.stats.connects += 1
-            await client.subscribe(self.topics.command_filter, qos=0)
-            await client.subscribe(HA_STATUS_TOPIC, qos=0)
-            await self._announce(client)
-            self.connected.set()
-            log.info("MQTT: connected to %s as %s", self.settings.describe(), self.client_id)
-            tasks = {
-                asyncio.create_task(self._publisher(client), name="openchair-mqtt-out"),
-                asyncio.create_task(self._listener(client), name="openchair-mqtt-in"),
-            }
+            tasks: set[asyncio.Task[None]] = set()
             try:
+                await client.subscribe(self.topics.command_filter, qos=0)
+                await client.subscribe(HA_STATUS_TOPIC, qos=0)
+                await self._announce(client)
+                self.connected.set()
+                log.info("MQTT: connected to %s as %s", self.settings.describe(), self.client_id)
+                tasks = {
+                    asyncio.create_task(self._publisher(client), name="openchair-mqtt-out"),
+                    asyncio.create_task(self._listener(client), name="openchair-mqtt-in"),
+                }
                 # Both run until the connection fails; the first failure ends the connection.
                 done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     task.result()
             except asyncio.CancelledError:
-                # Leaving on purpose: say so (a clean disconnect sends no last will).
+                # Leaving on purpose, at any point after connecting: say so (a clean
+                # disconnect sends no last will).
                 await _end_all(tasks)
                 with contextlib.suppress(aiomqtt.MqttError, asyncio.CancelledError):
                     await asyncio.wait_for(
