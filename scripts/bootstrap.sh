@@ -8,6 +8,21 @@ if ! "$PY" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
     echo "openchair needs Python 3.11; '$PY' is $("$PY" --version 2>&1)." >&2
     exit 1
 fi
+# Debian packages the tests use, installed once when missing (CI runs as root): Mosquitto for the
+# MQTT tests and benchmark (a real broker), Chromium for the web remote's browser tests
+# (Playwright's own browser download is not used), curl for the API docs' examples.
+missing=()
+[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || missing+=(mosquitto)
+command -v chromium >/dev/null || missing+=(chromium)
+command -v curl >/dev/null || missing+=(curl)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ]; then
+        echo "installing Debian packages: ${missing[*]}"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    else
+        echo "openchair's tests need these Debian packages: ${missing[*]} (apt-get install as root)" >&2
+    fi
+fi
 if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi
@@ -23,10 +38,3 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         -r requirements/posture.txt
     echo "$want" > "$stamp"
 fi
-# The web remote's browser tests drive Debian's Chromium (Playwright's own download is not used).
-# Its API docs' curl examples are run by a test.
-for tool in chromium curl; do
-    if ! command -v "$tool" >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-        apt-get update -qq && apt-get install -y -qq "$tool" >/dev/null
-    fi
-done

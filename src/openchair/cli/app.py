@@ -31,6 +31,7 @@ def _register_commands() -> None:
         devices_cmd,
         diary_cmd,
         exercises_cmd,
+        fleet_cmd,
         people_cmd,
         plan_cmd,
         posture_cmd,
@@ -57,6 +58,7 @@ def _register_commands() -> None:
     diary_cmd.register(app)
     people_cmd.register(app)
     devices_cmd.register(app)
+    fleet_cmd.register(app)
 
 
 def main() -> None:

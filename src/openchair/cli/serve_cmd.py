@@ -13,6 +13,7 @@ from rich.console import Console
 
 from openchair.cli.body_spec import parse_body
 from openchair.cli.run_cmd import parse_speed
+from openchair.mqtt.link import MqttLink, MqttLinkError, mqtt_companion
 from openchair.service.factory import DRIVERS, ServiceOptions, UnknownDriverError, build_service
 from openchair.service.service import ChairService
 from openchair.store.errors import StoreError
@@ -81,6 +82,21 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(help="Web remote and API port.", min=1, max=65535)
         ] = 8580,
         web: Annotated[bool, typer.Option(help="Serve the web remote and its API.")] = True,
+        mqtt: Annotated[
+            str | None,
+            typer.Option(help="Publish to this MQTT broker (mqtt://host[:port], mqtts://...)."),
+        ] = None,
+        mqtt_user: Annotated[str | None, typer.Option(help="Broker user name.")] = None,
+        mqtt_password: Annotated[
+            str | None,
+            typer.Option(help="Broker password.", envvar="OPENCHAIR_MQTT_PASSWORD"),
+        ] = None,
+        mqtt_tls_ca: Annotated[
+            str | None, typer.Option(help="CA certificate file for the broker's TLS.")
+        ] = None,
+        chair_id: Annotated[
+            str, typer.Option(help="This chair's id (MQTT topics, the store).")
+        ] = "local",
     ) -> None:
         """Run the chair service: one owner of the chair for every client, until Ctrl-C."""
         params = parse_body(body) if body is not None else None
@@ -89,6 +105,12 @@ def register(app: typer.Typer) -> None:
             raise typer.BadParameter(
                 "the service runs in real time or N× real time", param_hint="--speed"
             )
+        link = None
+        if mqtt is not None:
+            try:
+                link = MqttLink.from_options(mqtt, mqtt_user, mqtt_password, mqtt_tls_ca, chair_id)
+            except MqttLinkError as err:
+                raise typer.BadParameter(str(err), param_hint="--mqtt/--chair-id") from None
         options = ServiceOptions(
             driver=driver,
             body=params,
@@ -97,6 +119,7 @@ def register(app: typer.Typer) -> None:
             db_url=db,
             data_dir=data_dir,
             store=True,
+            chair_id=chair_id,
         )
         try:
             service = build_service(options)
@@ -108,6 +131,8 @@ def register(app: typer.Typer) -> None:
             companions = (
                 [web_companion(WebOptions(host, port, db, data_dir), console)] if web else []
             )
+            if link is not None:
+                companions.append(mqtt_companion(link, console))
             asyncio.run(serve_until_signal(service, console, companions))
         except ServiceFailedError as err:
             typer.echo(str(err), err=True)
