@@ -16,6 +16,7 @@ impossible order, or a value far from what the person's other measures predict.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -193,7 +194,7 @@ def check_measures(sex: Sex, given: Mapping[str, float]) -> None:
                 f"(the survey's mean ± {PLAUSIBLE_SD:g} SD is {lo:.0f}..{hi:.0f} {u})"
             )
     heights = [h for h in ORDERED_HEIGHTS if h in given]
-    for upper, lower in zip(heights, heights[1:], strict=False):
+    for upper, lower in itertools.pairwise(heights):
         if given[lower] >= given[upper]:
             raise MeasuresError(
                 f"{lower}: {given[lower]:g} mm is not below {upper} ({given[upper]:g} mm)"

@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from openchair.body.population import POPULATIONS
 from openchair.programs import ProgramError, ProgramLibrary, load_program
 from openchair.programs.model import Program
 from openchair.verify.result import VerifyResult
@@ -57,7 +58,10 @@ def _fmt(value: float) -> str:
 
 def print_result(result: VerifyResult, console: Console) -> None:
     c = result.criteria
-    summary = Table(title=f"openchair verify: {len(result.population)} bodies, seed {result.seed}")
+    summary = Table(
+        title=f"openchair verify: {len(result.population)} bodies "
+        f"({result.population_source}), seed {result.seed}"
+    )
     for col in ("program", "passed", "failed", "coverage (median, min)", "peak F / pain", "events"):
         summary.add_column(col, justify="left" if col == "program" else "right")
     for p in result.programs:
@@ -130,6 +134,12 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(min=1, max=100_000, help="How many simulated bodies.")
         ] = DEFAULT_BODIES,
         seed: Annotated[int, typer.Option(help="Seed of the body population.")] = 0,
+        population: Annotated[
+            str,
+            typer.Option(
+                help="parametric (stature-scaled bodies) or ansur (measured persons of the survey)."
+            ),
+        ] = "parametric",
         intensity: Annotated[int, typer.Option(min=1, max=5, help="1..5")] = 3,
         workers: Annotated[
             int | None, typer.Option(min=1, max=64, help="Processes (default: every core).")
@@ -140,11 +150,15 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Scan and run programs on simulated bodies; check every tick (exit 1 if any fails)."""
+        if population not in POPULATIONS:
+            raise typer.BadParameter(
+                f"{population!r} is not one of {', '.join(POPULATIONS)}", param_hint="--population"
+            )
         chosen = _load([*(programs or []), *(extra or [])])
         console = Console(stderr=True)
         total = estimate_chair_ticks(chosen, bodies)
         console.print(
-            f"verifying {len(chosen)} program(s) on {bodies} bodies (seed {seed}): "
+            f"verifying {len(chosen)} program(s) on {bodies} {population} bodies (seed {seed}): "
             f"{total:,} chair-ticks"
         )
         with Progress(
@@ -170,6 +184,7 @@ def register(app: typer.Typer) -> None:
                     intensity=intensity,
                     workers=workers,
                     progress=advance,
+                    population_source=population,
                 )
             except KeyboardInterrupt:
                 console.print("verification interrupted: no result")
