@@ -65,9 +65,12 @@ def run_scan(
     limits: SafetyLimits = DEFAULT_LIMITS,
     start_s: float = 0.0,
     tick_s: float = 0.01,
+    lumbar_from_hollow: bool = True,
 ) -> ScanResult:
     """Sweep, then retract; every frame through the supervisor. Simulated or real time alike:
-    the caller's driver decides (the twin advances to each ``now_s``)."""
+    the caller's driver decides (the twin advances to each ``now_s``). ``lumbar_from_hollow``
+    False places the spine from the shoulder line alone (the scan before measured persons, kept
+    for comparison: docs/SCAN.md)."""
     n = driver.batch_size
     supervised = SupervisedDriver(
         driver,
@@ -97,6 +100,7 @@ def run_scan(
     y = np.asarray(rec.stacked("y_mm"), dtype=np.float64)
     depth = np.asarray(rec.stacked("depth_mm"), dtype=np.float64)
     force = np.asarray(rec.stacked("force_n"), dtype=np.float64)
+    force_soft = np.asarray(rec.stacked("force_soft_n"), dtype=np.float64)
     shoulder = np.asarray(rec.stacked("shoulder"), dtype=bool)
     used = routine.records_used
     chairs = tuple(
@@ -109,6 +113,7 @@ def run_scan(
             no_contact=bool(routine.no_contact[i]),
             track_max_mm=driver.description.carriage_y_max_mm,
             limits=limits,
+            force_soft=force_soft[: used[i], i] if lumbar_from_hollow else None,
         )
         for i in range(n)
     )
