@@ -203,7 +203,9 @@ def estimate_chair(
             centre = spine_mod.hollow_centre(gap, landmarks["L3"])
             if centre is None:
                 break
-            centre = spine_mod.hollow_fit(gap, centre) or centre
+            fit = spine_mod.hollow_fit(gap, centre)
+            if fit is not None:
+                centre = fit[0]
             length = (c7 - centre) / (1.0 - L3_FRACTION)
             landmarks = _spine_landmarks(centre - L3_FRACTION * length, c7, shoulder_y)
     comfort = comfort_force_defaults(limits)

@@ -127,12 +127,13 @@ FIT_SHIFT_MM = 60.0
 """How far from the half-depth centre the fitted centre may lie."""
 FIT_SIGMA_MM = (20.0, 90.0)
 """Widths of the hollow tried (the body model's: 0.38 × the S1–T12 length, about 35..75 mm)."""
-ENVELOPE_MM = 1.5
+FIT_ROUNDS = 6
+ENVELOPE_MM = 0.5
 """Samples this far below the fitted hollow are set aside: stiffer tissue (a tight spot) only
 ever makes the back seem nearer, never farther, so the hollow is the profile's upper envelope."""
 
 
-def hollow_fit(profile: FloatArray, centre_mm: float) -> float | None:
+def hollow_fit(profile: FloatArray, centre_mm: float) -> tuple[float, float] | None:
     """Centre of a bell-shaped hollow fitted to the profile's upper envelope near ``centre_mm``
     (least squares over a grid of centres and widths, depth and base solved exactly for each;
     three rounds, each setting aside the samples well below the last fit)."""
@@ -146,8 +147,8 @@ def hollow_fit(profile: FloatArray, centre_mm: float) -> float | None:
     cs = np.arange(centre_mm - FIT_SHIFT_MM, centre_mm + FIT_SHIFT_MM + 0.5, 1.0)
     ss = np.arange(FIT_SIGMA_MM[0], FIT_SIGMA_MM[1] + 0.5, 2.0)
     basis = np.exp(-0.5 * ((ys[None, None, :] - cs[:, None, None]) / ss[None, :, None]) ** 2)
-    best_c: float | None = None
-    for _ in range(3):
+    best_c: tuple[float, float] | None = None
+    for _ in range(FIT_ROUNDS):
         w = inside.astype(np.float64)
         n = w.sum()
         if n < 6:
@@ -166,7 +167,7 @@ def hollow_fit(profile: FloatArray, centre_mm: float) -> float | None:
         k = np.unravel_index(int(np.argmin(sse)), sse.shape)
         if not np.isfinite(sse[k]):
             return best_c
-        best_c = float(cs[k[0]])
+        best_c = (float(cs[k[0]]), float(ss[k[1]]))
         fitted = a[k] * basis[k] + b[k]
         inside = inside & (gs >= fitted - ENVELOPE_MM)
     return best_c
