@@ -93,10 +93,10 @@ def compare(n_model: int = 2000, seed: int = 0) -> list[Row]:
                 if p.sex == sex and len(people) < n_model:
                     lm = make_body(p).landmarks_y_mm
                     people.append({**lm, "stature": p.stature_mm, "mass": p.mass_kg})
-        s = survey[sex]  # type: ignore[index]
+        s = survey[sex]
         for column, name in COMPARED:
             model = np.array([q[name] for q in people])
-            rows.append(Row(sex, name, Stats.of(_seated(s.values, column)), Stats.of(model)))  # type: ignore[arg-type]
+            rows.append(Row(sex, name, Stats.of(_seated(s.values, column)), Stats.of(model)))
     return rows
 
 
@@ -106,7 +106,7 @@ def fill_in_spread() -> list[tuple[Sex, tuple[str, ...], dict[str, float]]]:
     out: list[tuple[Sex, tuple[str, ...], dict[str, float]]] = []
     survey = load_survey()
     for sex in ("female", "male"):
-        s = survey[sex]  # type: ignore[index]
+        s = survey[sex]
         for given in FILL_IN_GIVEN:
             spreads = {}
             for landmark, column in SEATED_ANCHORS.items():
@@ -115,7 +115,7 @@ def fill_in_spread() -> list[tuple[Sex, tuple[str, ...], dict[str, float]]]:
                 w[MEASURE_INDEX["stature"]] -= 1.0
                 w[MEASURE_INDEX[column]] += 1.0
                 spreads[landmark] = _conditional_sd(s.cov, w, [MEASURE_INDEX[g] for g in given])
-            out.append((sex, given, spreads))  # type: ignore[arg-type]
+            out.append((sex, given, spreads))
     return out
 
 
@@ -125,5 +125,5 @@ def _conditional_sd(cov: FloatArray, w: FloatArray, known: list[int]) -> float:
         return float(np.sqrt(w @ cov @ w))
     s_oo = cov[np.ix_(known, known)]
     s_xo = (w @ cov)[known]
-    var = w @ cov @ w - s_xo @ np.linalg.solve(s_oo, s_xo)
+    var = float(w @ cov @ w - s_xo @ np.linalg.solve(s_oo, s_xo))
     return float(np.sqrt(max(var, 0.0)))

@@ -156,14 +156,14 @@ def load_survey() -> Survey:
         sex = row["sex"]
         if sex not in rows:
             raise ValueError(f"{DATA_FILE}: unknown sex {sex!r} for subject {row['subject']}")
-        rows[sex].append([float(row[m]) for m in MEASURES])  # type: ignore[index]
-        subjects[sex].append(row["subject"])  # type: ignore[index]
+        rows[sex].append([float(row[m]) for m in MEASURES])
+        subjects[sex].append(row["subject"])
     by_sex: dict[Sex, SexSurvey] = {}
     for sex, values in rows.items():
         a = np.asarray(values, dtype=np.float64)
-        by_sex[sex] = SexSurvey(  # type: ignore[index]
-            sex=sex,  # type: ignore[arg-type]
-            subjects=tuple(subjects[sex]),  # type: ignore[index]
+        by_sex[sex] = SexSurvey(
+            sex=sex,
+            subjects=tuple(subjects[sex]),
             values=a,
             mean=a.mean(axis=0),
             cov=np.cov(a, rowvar=False),
@@ -206,16 +206,22 @@ def check_measures(sex: Sex, given: Mapping[str, float]) -> None:
                     f"{h}: {given[h]:g} mm is not below stature ({given['stature']:g} mm)"
                 )
     if len(given) > 1:
-        names = tuple(given)
-        for name in names:
+        # Each measure against what the others predict; the one furthest off is named (a
+        # mistyped value also pulls the others' predictions, but least its own).
+        worst: tuple[float, str, float, float] | None = None
+        for name in given:
             others = {k: v for k, v in given.items() if k != name}
             predicted = s.condition(others)[name]
             spread = s.conditional_sd(name, tuple(others))
-            if spread > 0 and abs(given[name] - predicted) > CONSISTENT_SD * spread:
-                raise MeasuresError(
-                    f"{name}: {given[name]:g} does not fit the other measures given "
-                    f"(they predict {predicted:.0f} ± {spread:.0f}; is a value mistyped?)"
-                )
+            z = abs(given[name] - predicted) / spread if spread > 0 else 0.0
+            if z > CONSISTENT_SD and (worst is None or z > worst[0]):
+                worst = (z, name, predicted, spread)
+        if worst is not None:
+            _, name, predicted, spread = worst
+            raise MeasuresError(
+                f"{name}: {given[name]:g} does not fit the other measures given "
+                f"(they predict {predicted:.0f} ± {spread:.0f}; is a value mistyped?)"
+            )
 
 
 def seated_height_mm(measures: Mapping[str, float], standing_column: str) -> float:
