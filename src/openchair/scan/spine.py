@@ -134,9 +134,10 @@ ever makes the back seem nearer, never farther, so the hollow is the profile's u
 
 
 def hollow_fit(profile: FloatArray, centre_mm: float) -> tuple[float, float] | None:
-    """Centre of a bell-shaped hollow fitted to the profile's upper envelope near ``centre_mm``
-    (least squares over a grid of centres and widths, depth and base solved exactly for each;
-    three rounds, each setting aside the samples well below the last fit)."""
+    """Centre and width of a bell-shaped hollow fitted to the profile's upper envelope near
+    ``centre_mm``: least squares over a grid of centres and widths, with depth and base solved
+    exactly for each; ``FIT_ROUNDS`` rounds, each setting aside the samples well below the last
+    fit."""
     known = np.isfinite(profile)
     window = known & (np.abs(GRID_Y_MM - centre_mm) <= FLANK_MM)
     if window.sum() < 10:
@@ -146,28 +147,33 @@ def hollow_fit(profile: FloatArray, centre_mm: float) -> tuple[float, float] | N
     inside = gs > float(gs.min()) + 1.0
     cs = np.arange(centre_mm - FIT_SHIFT_MM, centre_mm + FIT_SHIFT_MM + 0.5, 1.0)
     ss = np.arange(FIT_SIGMA_MM[0], FIT_SIGMA_MM[1] + 0.5, 2.0)
-    basis = np.exp(-0.5 * ((ys[None, None, :] - cs[:, None, None]) / ss[None, :, None]) ** 2)
-    best_c: tuple[float, float] | None = None
+    basis = np.exp(
+        -0.5 * ((ys[None, None, :] - cs[:, None, None]) / ss[None, :, None]) ** 2
+    ).reshape(cs.size * ss.size, ys.size)
+    basis2 = basis**2
+    best: tuple[float, float] | None = None
     for _ in range(FIT_ROUNDS):
         w = inside.astype(np.float64)
-        n = w.sum()
+        n = float(w.sum())
         if n < 6:
-            return best_c
-        # Least squares of gs ≈ a·basis + b over the used samples, for every (centre, width).
-        sx = (basis * w).sum(-1)
-        sxx = (basis**2 * w).sum(-1)
-        sy = float((gs * w).sum())
-        sxy = (basis * gs * w).sum(-1)
+            return best
+        # Least squares of gs ≈ a·basis + b over the used samples, for every (centre, width),
+        # from the weighted sums (one matrix-vector product each).
+        sx = basis @ w
+        sxx = basis2 @ w
+        sxy = basis @ (gs * w)
+        sy = float(gs @ w)
+        syy = float((gs * gs) @ w)
         det = n * sxx - sx**2
         with np.errstate(divide="ignore", invalid="ignore"):
             a = (n * sxy - sx * sy) / det
             b = (sy - a * sx) / n
-        sse = ((a[..., None] * basis + b[..., None] - gs) ** 2 * w).sum(-1)
+            sse = syy - a * sxy - b * sy
         sse = np.where(np.isfinite(sse) & (a > 0), sse, np.inf)
-        k = np.unravel_index(int(np.argmin(sse)), sse.shape)
+        k = int(np.argmin(sse))
         if not np.isfinite(sse[k]):
-            return best_c
-        best_c = (float(cs[k[0]]), float(ss[k[1]]))
+            return best
+        best = (float(cs[k // ss.size]), float(ss[k % ss.size]))
         fitted = a[k] * basis[k] + b[k]
         inside = inside & (gs >= fitted - ENVELOPE_MM)
-    return best_c
+    return best
