@@ -26,7 +26,9 @@ from openchair.body.survey import MEASURES, load_survey, seated_height_mm
 from openchair.cli.app import _register_commands, app
 from openchair.cli.body_spec import parse_body
 from openchair.hardware.twin import TwinChair
+from openchair.programs import parse_program
 from openchair.scan import ScanResult, run_scan
+from openchair.verify.runner import verify
 
 PLACING = ("stature", "weightkg", *ANSUR_PLACING_MEASURES)
 
@@ -231,3 +233,35 @@ def test_bodies_of_the_file_all_build_and_fit_the_track() -> None:
         }
         assert np.all(seated["L4"] > 100) and np.all(seated["C7"] < 800)
         assert np.all(seated["shoulder"] < seated["C7"])
+
+
+LUMBAR_KNEAD = """
+name = "Lumbar knead"
+description = "A roll down the back, then kneading on the lumbar."
+minutes = 0.75
+
+[[step]]
+seconds = 15
+technique = "roll"
+zone = "full-back"
+speed = 5
+depth = 0.3
+
+[[step]]
+seconds = 30
+technique = "knead"
+zone = "lumbar"
+depth = 0.8
+"""
+
+
+def test_verification_on_measured_persons_records_the_source_and_replays_them() -> None:
+    program = parse_program(LUMBAR_KNEAD, "lumbar-knead.toml")
+    result = verify([program], 3, seed=4, workers=1, population_source="ansur")
+    assert result.ok, result.to_dict()
+    assert result.to_dict()["population"] == "ansur"
+    assert all(p.measures for p in result.population)
+    replay = result.replay_command("lumbar-knead", 0)
+    assert "iliocristaleheight=" in replay
+    spec = replay.split("--body ")[1].split(" ")[0]
+    assert parse_body(spec) == result.population[0]

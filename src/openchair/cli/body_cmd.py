@@ -67,6 +67,7 @@ def body_to_dict(body: Body) -> dict[str, object]:
             "kyphosis": p.kyphosis,
             "tissue_softness": p.tissue_softness,
             "seed": p.seed,
+            "measures": dict(p.measures),
         },
         "landmarks_y_mm": {n: body.landmarks_y_mm[n] for n in LANDMARKS},
         "regions": {
