@@ -122,6 +122,11 @@ def test_measures_given_directly_are_checked_too() -> None:
         )
     with pytest.raises(BodyParamsError, match="mass_kg"):
         params_from_measures("male", {"stature": 1750.0, "weightkg": 20.0})
+    # Each measure plausible, together they put the neck beyond the roller track.
+    with pytest.raises(BodyParamsError, match="C7 850 mm above the seat, beyond the roller track"):
+        params_from_measures(
+            "male", {"stature": 2000.0, "sittingheight": 1100.0, "cervicaleheight": 1750.0}
+        )
 
 
 def test_body_spec_takes_measures_and_replays_a_measured_body() -> None:

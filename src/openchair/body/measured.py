@@ -26,6 +26,7 @@ from openchair.body import anthropometry as anthro
 from openchair.body.anthropometry import Sex
 from openchair.body.landmarks import LANDMARKS, SPINE_LANDMARKS
 from openchair.body.survey import MEASURES, check_measures, load_survey, seated_height_mm
+from openchair.body.track import GRID_Y_MM
 
 if TYPE_CHECKING:
     from openchair.body.model import BodyParams
@@ -99,6 +100,18 @@ def check_params_measures(params: BodyParams) -> None:
     if len(set(names)) != len(names):
         raise ValueError(f"measures: a measure is given twice in {', '.join(names)}")
     check_measures(params.sex, all_given(params))
+    anchors = seated_anchors_mm(full_measures(params))
+    top = float(GRID_Y_MM[-1])
+    if anchors["C7"] > top:
+        raise ValueError(
+            f"the measures put C7 {anchors['C7']:.0f} mm above the seat, beyond the roller "
+            f"track's {top:.0f} mm"
+        )
+    if not 0.0 < anchors["L4"] < anchors["shoulder"] < anchors["C7"]:
+        raise ValueError(
+            "the measures put the iliac crest, the shoulder and C7 out of order above the seat "
+            f"({anchors['L4']:.0f}, {anchors['shoulder']:.0f}, {anchors['C7']:.0f} mm)"
+        )
 
 
 def params_from_measures(
