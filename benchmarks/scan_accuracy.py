@@ -1,10 +1,13 @@
 """Scan accuracy over a simulated population: landmark errors against the twin's truth.
 
 Run: .venv/bin/python benchmarks/scan_accuracy.py [--bodies 1000] [--seed 0] [--markdown]
+     [--population parametric|ansur]
 
-Bodies come from the population sampler (varied stature, mass, shape and tissue; sensor noise on),
-scanned together as one batch. Prints the error of the shoulder line and every landmark (median,
-p95, max, in mm), the scan's duration, and every failed scan with its body parameters.
+Bodies come from a population sampler (``parametric``: varied stature, mass, shape and tissue, one
+shape scaled by stature; ``ansur``: measured persons of the survey file, landmarks from their own
+measures; sensor noise on), scanned together as one batch. Prints the error of the shoulder line
+and every landmark (median, p95, max, in mm), the scan's duration, and every failed scan with its
+body parameters.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_twin import machine
 from openchair.body.batch import BodyBatch
 from openchair.body.landmarks import LANDMARKS
-from openchair.body.population import sample_population
+from openchair.body.population import POPULATIONS, sample
 from openchair.hardware.twin import TwinChair
 from openchair.scan import ScanOutcome, run_scan
 
@@ -31,18 +34,26 @@ def main() -> None:
     parser.add_argument("--bodies", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--markdown", action="store_true", help="print tables as markdown")
+    parser.add_argument("--population", choices=POPULATIONS, default="parametric")
+    parser.add_argument(
+        "--shoulder-only",
+        action="store_true",
+        help="place the spine from the shoulder line alone (the scan before the lumbar hollow)",
+    )
     args = parser.parse_args()
-    people = sample_population(args.bodies, np.random.default_rng(args.seed))
+    people = sample(args.population, args.bodies, np.random.default_rng(args.seed))
     bodies = BodyBatch.from_params(people)
     twin = TwinChair(bodies, seeds=list(range(args.bodies)))
     t0 = time.perf_counter()
-    result = run_scan(twin)
+    result = run_scan(twin, lumbar_from_hollow=not args.shoulder_only)
     wall = time.perf_counter() - t0
     outcomes = Counter(c.outcome.value for c in result.chairs)
     ok = [i for i, c in enumerate(result.chairs) if c.outcome is ScanOutcome.OK]
     print(f"machine: {machine()}")
     print(
-        f"{args.bodies} bodies (seed {args.seed}), scanned as one batch in {wall:.1f} s wall; "
+        f"{args.bodies} {args.population} bodies (seed {args.seed}"
+        f"{', shoulder line only' if args.shoulder_only else ''}), "
+        f"scanned as one batch in {wall:.1f} s wall; "
         f"slowest scan {max(result.chairs_ready_s):.1f} s simulated, hand-over at "
         f"{result.duration_s + 0.01:.1f} s (limit 20 s)"
     )

@@ -67,6 +67,10 @@ class BodyParams:
     kyphosis: float = 1.0
     tissue_softness: float = 1.0
     seed: int = 0
+    measures: tuple[tuple[str, float], ...] = ()
+    """A measured person's own survey measures besides stature and mass (``(column, value)``
+    pairs, survey column names): the landmarks are then placed from them
+    (:mod:`openchair.body.measured`). Empty: the landmarks scale with stature."""
 
     def __post_init__(self) -> None:
         if self.sex not in ("female", "male"):
@@ -85,6 +89,13 @@ class BodyParams:
             )
         if not isinstance(self.seed, int) or not 0 <= self.seed <= SEED_MAX:
             raise BodyParamsError(f"seed: {self.seed!r} must be a whole number 0..{SEED_MAX}")
+        if self.measures:
+            from openchair.body.measured import check_params_measures
+
+            try:
+                check_params_measures(self)
+            except ValueError as err:
+                raise BodyParamsError(str(err)) from None
 
     @classmethod
     def from_percentile(cls, percentile: float, sex: Sex, seed: int = 0) -> BodyParams:
@@ -108,6 +119,7 @@ class BodyParams:
             f"stature={self.stature_mm:g},mass={self.mass_kg:g},sex={self.sex},"
             f"lordosis={self.lordosis:g},kyphosis={self.kyphosis:g},"
             f"softness={self.tissue_softness:g},seed={self.seed}"
+            + "".join(f",{name}={value:g}" for name, value in self.measures)
         )
 
 
@@ -236,6 +248,10 @@ def _check_on_track(params: BodyParams, landmarks: dict[str, float]) -> None:
 
 
 def _landmarks(params: BodyParams, rng: np.random.Generator) -> dict[str, float]:
+    if params.measures:
+        from openchair.body.measured import measured_landmarks
+
+        return measured_landmarks(params, rng)
     s = anthro.SURVEY[params.sex]
     trunk = 1.0 + anthro.TRUNK_PROPORTION_SD * float(np.clip(rng.standard_normal(), -2.5, 2.5))
     scale = params.stature_mm / s.stature_mean_mm * trunk

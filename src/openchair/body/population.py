@@ -51,3 +51,60 @@ def _fits_track(person: BodyParams) -> bool:
     except BodyParamsError:
         return False
     return True
+
+
+POPULATIONS: tuple[str, ...] = ("parametric", "ansur")
+"""Where a population's people come from: ``parametric`` draws stature and mass from the survey's
+means and SDs and scales one shape by stature; ``ansur`` draws measured persons of the survey file
+and places their landmarks from their own measures (:mod:`openchair.body.measured`)."""
+
+ANSUR_PLACING_MEASURES: tuple[str, ...] = (
+    "sittingheight",
+    "acromialheight",
+    "cervicaleheight",
+    "iliocristaleheight",
+)
+"""The measures that place a measured body's landmarks, besides stature and mass: a person drawn
+from the file is given these, so their landmarks are their own and nothing is filled in."""
+
+
+def sample_ansur(n: int, rng: np.random.Generator) -> list[BodyParams]:
+    """``n`` measured persons of the survey file: about half women (as ``sample_population``),
+    each person drawn at most once while the file's persons of that sex last. Shape and tissue
+    parameters, which the survey does not measure, vary as in ``sample_population``."""
+    from openchair.body.measured import params_from_measures
+    from openchair.body.survey import load_survey
+
+    if n < 1:
+        raise ValueError(f"a population needs at least one person, got {n}")
+    survey = load_survey()
+    order: dict[anthro.Sex, list[int]] = {}
+    taken: dict[anthro.Sex, int] = {"female": 0, "male": 0}
+    people = []
+    for _ in range(n):
+        sex: anthro.Sex = "female" if rng.random() < 0.5 else "male"
+        s = survey[sex]
+        if taken[sex] % len(s.subjects) == 0:
+            order[sex] = [int(i) for i in rng.permutation(len(s.subjects))]
+        person = s.person(order[sex][taken[sex] % len(s.subjects)])
+        taken[sex] += 1
+        people.append(
+            params_from_measures(
+                sex,
+                {k: person[k] for k in ("stature", "weightkg", *ANSUR_PLACING_MEASURES)},
+                lordosis=round(float(np.clip(rng.normal(1.0, 0.2), 0.4, 1.8)), 3),
+                kyphosis=round(float(np.clip(rng.normal(1.0, 0.2), 0.4, 1.8)), 3),
+                tissue_softness=round(float(np.clip(rng.normal(1.0, 0.15), 0.6, 1.6)), 3),
+                seed=int(rng.integers(0, 2**31)),
+            )
+        )
+    return people
+
+
+def sample(source: str, n: int, rng: np.random.Generator) -> list[BodyParams]:
+    """``n`` people from the named source (one of ``POPULATIONS``)."""
+    if source == "parametric":
+        return sample_population(n, rng)
+    if source == "ansur":
+        return sample_ansur(n, rng)
+    raise ValueError(f"population: {source!r} is not one of {', '.join(POPULATIONS)}")

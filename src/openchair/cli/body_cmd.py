@@ -68,6 +68,7 @@ def body_to_dict(body: Body) -> dict[str, object]:
             "kyphosis": p.kyphosis,
             "tissue_softness": p.tissue_softness,
             "seed": p.seed,
+            "measures": dict(p.measures),
         },
         "landmarks_y_mm": {n: body.landmarks_y_mm[n] for n in LANDMARKS},
         "regions": {
@@ -126,6 +127,61 @@ def _print_tables(body: Body, console: Console) -> None:
     console.print(f"Tight spots: {spots or 'none'}")
 
 
+def _print_comparison(console: Console, as_json: bool) -> None:
+    from openchair.body.compare import compare, fill_in_spread
+
+    rows = compare()
+    spread = fill_in_spread()
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "landmarks": [
+                        {
+                            "sex": r.sex,
+                            "what": r.what,
+                            "survey": vars(r.survey),
+                            "model": vars(r.model),
+                        }
+                        for r in rows
+                    ],
+                    "fill_in_sd_mm": [
+                        {"sex": sex, "given": list(given), "sd_mm": sds}
+                        for sex, given, sds in spread
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    table = Table(title="Seated landmarks, mm above the seat (mass in kg)")
+    for col in ("sex", "landmark", "source", "n", "mean", "SD", "P5", "P50", "P95"):
+        table.add_column(col, justify="left" if col in ("sex", "landmark", "source") else "right")
+    for r in rows:
+        for source, s in (("survey", r.survey), ("model", r.model)):
+            table.add_row(
+                r.sex if source == "survey" else "",
+                r.what if source == "survey" else "",
+                source,
+                str(s.n),
+                *(f"{v:.0f}" for v in (s.mean, s.sd, s.p5, s.p50, s.p95)),
+                end_section=source == "model",
+            )
+    console.print(table)
+    fill = Table(title="Fill-in: SD (mm) left in a seated landmark, given only…")
+    for col in ("sex", "given", "shoulder", "C7", "L4"):
+        fill.add_column(col, justify="left" if col in ("sex", "given") else "right")
+    for sex, given, sds in spread:
+        fill.add_row(
+            sex, ", ".join(given) or "nothing", *(f"{sds[k]:.0f}" for k in ("shoulder", "C7", "L4"))
+        )
+    console.print(fill)
+    console.print(
+        "survey: ANSUR II persons shipped with openchair; model: stature-scaled bodies of the "
+        "parametric sampler (seed 0), L4 standing in for the iliac crest"
+    )
+
+
 def register(app: typer.Typer) -> None:
     @app.command("body")
     def body_command(
@@ -142,9 +198,34 @@ def register(app: typer.Typer) -> None:
         softness: Annotated[float, typer.Option(help="Tissue softness multiplier.")] = 1.0,
         seed: Annotated[int, seed_option("Seed for tight spots and variation.")] = 0,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+        body_spec: Annotated[
+            str | None,
+            typer.Option(
+                "--body",
+                help="A person as run and verify take it, e.g. a measured person: "
+                "sex=female,stature=1560,sittingheight=803,acromialheight=1282",
+            ),
+        ] = None,
+        compare_survey: Annotated[
+            bool,
+            typer.Option(
+                "--compare-survey",
+                help="Print the model's seated landmarks against the survey's measured persons.",
+            ),
+        ] = False,
     ) -> None:
         """Print a seated body's landmarks, regions and tight spots (default: median man)."""
-        body = body_from_options(stature, mass, sex, percentile, lordosis, kyphosis, softness, seed)
+        if compare_survey:
+            _print_comparison(Console(), as_json)
+            return
+        if body_spec is not None:
+            from openchair.cli.body_spec import parse_body
+
+            body = make_body(parse_body(body_spec))
+        else:
+            body = body_from_options(
+                stature, mass, sex, percentile, lordosis, kyphosis, softness, seed
+            )
         if as_json:
             typer.echo(json.dumps(body_to_dict(body), indent=2))
         else:

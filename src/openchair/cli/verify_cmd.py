@@ -24,6 +24,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from openchair.body.population import POPULATIONS
 from openchair.cli.options import seed_option
 from openchair.inputs.outputs import OutputPathError, prepare_output_dir, write_error
 from openchair.programs import ProgramError, ProgramLibrary, load_program
@@ -60,7 +61,10 @@ def _fmt(value: float) -> str:
 
 def print_result(result: VerifyResult, console: Console) -> None:
     c = result.criteria
-    summary = Table(title=f"openchair verify: {len(result.population)} bodies, seed {result.seed}")
+    summary = Table(
+        title=f"openchair verify: {len(result.population)} bodies "
+        f"({result.population_source}), seed {result.seed}"
+    )
     for col in ("program", "passed", "failed", "coverage (median, min)", "peak F / pain", "events"):
         summary.add_column(col, justify="left" if col == "program" else "right")
     for p in result.programs:
@@ -134,6 +138,12 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(min=1, max=100_000, help="How many simulated bodies.")
         ] = DEFAULT_BODIES,
         seed: Annotated[int, seed_option("Seed of the body population.")] = 0,
+        population: Annotated[
+            str,
+            typer.Option(
+                help="parametric (stature-scaled bodies) or ansur (measured persons of the survey)."
+            ),
+        ] = "parametric",
         intensity: Annotated[int, typer.Option(min=1, max=5, help="1..5")] = 3,
         workers: Annotated[
             int | None, typer.Option(min=1, max=64, help="Processes (default: every core).")
@@ -144,6 +154,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Scan and run programs on simulated bodies; check every tick (exit 1 if any fails)."""
+        if population not in POPULATIONS:
+            raise typer.BadParameter(
+                f"{population!r} is not one of {', '.join(POPULATIONS)}", param_hint="--population"
+            )
         chosen = _load([*(programs or []), *(extra or [])])
         if report is not None:
             # Before the long run, not after it: a report that cannot be written loses nothing.
@@ -154,7 +168,7 @@ def register(app: typer.Typer) -> None:
         console = Console(stderr=True)
         total = estimate_chair_ticks(chosen, bodies)
         console.print(
-            f"verifying {len(chosen)} program(s) on {bodies} bodies (seed {seed}): "
+            f"verifying {len(chosen)} program(s) on {bodies} {population} bodies (seed {seed}): "
             f"{total:,} chair-ticks"
         )
         with Progress(
@@ -180,6 +194,7 @@ def register(app: typer.Typer) -> None:
                     intensity=intensity,
                     workers=workers,
                     progress=advance,
+                    population_source=population,
                 )
             except KeyboardInterrupt:
                 console.print("verification interrupted: no result")

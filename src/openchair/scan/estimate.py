@@ -23,6 +23,7 @@ from openchair.body.bodymap import BodyMap, track_pairs
 from openchair.body.landmarks import LANDMARKS, REGION_NAMES, REGIONS, SPINE_LANDMARKS
 from openchair.body.track import GRID_STEP_MM, GRID_Y_MM
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
+from openchair.scan import spine as spine_mod
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -156,8 +157,14 @@ def estimate_chair(
     no_contact: bool,
     track_max_mm: float,
     limits: SafetyLimits = DEFAULT_LIMITS,
+    force_soft: FloatArray | None = None,
 ) -> ChairEstimate:
-    """One chair's body map from its sweep samples (arrays over time)."""
+    """One chair's body map from its sweep samples (arrays over time).
+
+    ``force_soft`` is the smaller of the left and right forces at each sample; with it the lumbar
+    spine is placed from the lumbar hollow (:mod:`openchair.scan.spine`), without it from the
+    shoulder line alone.
+    """
 
     def fail(outcome: ScanOutcome, profile: FloatArray | None = None) -> ChairEstimate:
         return ChairEstimate(outcome, MESSAGES[outcome], None, None, None, profile)
@@ -181,19 +188,26 @@ def estimate_chair(
     if shoulder_y >= track_max_mm - 20:
         return fail(ScanOutcome.TOO_TALL, profile)
     c7 = C7_PER_SHOULDER * shoulder_y
-    s1_from_stature = anthro.S1_HEIGHT_FRACTION_OF_STATURE * STATURE_PER_SHOULDER * shoulder_y
-    # S1 follows stature, which the shoulder line gives to within the trunk's 2 % spread; the
-    # lumbar hollow's apex (L3) is reported but not used to place S1: its error, carried up the
-    # spine, is larger (docs/SCAN.md).
-    s1 = s1_from_stature
+    # First estimate: S1 follows stature, which the shoulder line gives to within the trunk's
+    # spread.
+    s1 = anthro.S1_HEIGHT_FRACTION_OF_STATURE * STATURE_PER_SHOULDER * shoulder_y
     expected_l3 = s1 + L3_FRACTION * (c7 - s1)
     apex = _lordosis_apex(profile, expected_l3)
-    spine = s1 + (c7 - s1) * np.concatenate([[0.0], np.cumsum(anthro.SPINE_GAPS_FROM_S1)])
-    landmarks = {"seat_crease": 0.0}
-    landmarks.update({n: round(float(v), 1) for n, v in zip(SPINE_LANDMARKS, spine, strict=True)})
-    landmarks["scapula_tip"] = landmarks[anthro.SCAPULA_TIP_LANDMARK]
-    landmarks["shoulder"] = round(shoulder_y, 1)
-    landmarks = {n: landmarks[n] for n in LANDMARKS}
+    landmarks = _spine_landmarks(s1, c7, shoulder_y)
+    if force_soft is not None:
+        # Then the lumbar hollow's centre places L3, and the spine runs from it to C7: people of
+        # the same shoulder height differ in where their lumbar spine sits (docs/SCAN.md).
+        use = _in_contact(force, contact_n)
+        for _ in range(2):
+            gap = _smooth(spine_mod.gap_profile(y, depth, force_soft, use, landmarks))
+            centre = spine_mod.hollow_centre(gap, landmarks["L3"])
+            if centre is None:
+                break
+            fit = spine_mod.hollow_fit(gap, centre)
+            if fit is not None:
+                centre = fit[0]
+            length = (c7 - centre) / (1.0 - L3_FRACTION)
+            landmarks = _spine_landmarks(centre - L3_FRACTION * length, c7, shoulder_y)
     comfort = comfort_force_defaults(limits)
     depths = {}
     known = np.isfinite(profile)
@@ -219,6 +233,16 @@ def estimate_chair(
     return ChairEstimate(
         ScanOutcome.OK, MESSAGES[ScanOutcome.OK], body_map, shoulder_y, apex, profile
     )
+
+
+def _spine_landmarks(s1: float, c7: float, shoulder_y: float) -> dict[str, float]:
+    """Every landmark from S1, C7 and the shoulder line, by the body model's spine spacing."""
+    spine = s1 + (c7 - s1) * np.concatenate([[0.0], np.cumsum(anthro.SPINE_GAPS_FROM_S1)])
+    landmarks = {"seat_crease": 0.0}
+    landmarks.update({n: round(float(v), 1) for n, v in zip(SPINE_LANDMARKS, spine, strict=True)})
+    landmarks["scapula_tip"] = landmarks[anthro.SCAPULA_TIP_LANDMARK]
+    landmarks["shoulder"] = round(shoulder_y, 1)
+    return {n: landmarks[n] for n in LANDMARKS}
 
 
 def _lordosis_apex(profile: FloatArray, expected_y: float) -> float | None:

@@ -34,6 +34,8 @@ class ScanRecord:
     y_mm: list[FloatArray] = field(default_factory=list)
     depth_mm: list[FloatArray] = field(default_factory=list)
     force_n: list[FloatArray] = field(default_factory=list)
+    force_soft_n: list[FloatArray] = field(default_factory=list)
+    """The smaller of the left and right forces: the side without a tight spot under it."""
     shoulder: list[BoolArray] = field(default_factory=list)
     occupied: list[BoolArray] = field(default_factory=list)
 
@@ -42,6 +44,7 @@ class ScanRecord:
         self.y_mm.append(r.carriage_y_mm.copy())
         self.depth_mm.append(r.depth_mm.copy())
         self.force_n.append((r.force_left_n + r.force_right_n) / 2.0)
+        self.force_soft_n.append(np.minimum(r.force_left_n, r.force_right_n))
         self.shoulder.append(r.shoulder_sensor.copy())
         self.occupied.append(r.occupied.copy())
 

@@ -78,8 +78,10 @@ class ScanSweep:
         limits: SafetyLimits = DEFAULT_LIMITS,
         start_s: float = 0.0,
         tick_s: float = 0.01,
+        lumbar_from_hollow: bool = True,
     ) -> None:
         self.supervised = supervised
+        self.lumbar_from_hollow = lumbar_from_hollow
         self.limits = limits
         self.start_s = start_s
         self.tick_s = tick_s
@@ -122,6 +124,7 @@ class ScanSweep:
         y = np.asarray(rec.stacked("y_mm"), dtype=np.float64)
         depth = np.asarray(rec.stacked("depth_mm"), dtype=np.float64)
         force = np.asarray(rec.stacked("force_n"), dtype=np.float64)
+        force_soft = np.asarray(rec.stacked("force_soft_n"), dtype=np.float64)
         shoulder = np.asarray(rec.stacked("shoulder"), dtype=bool)
         used = routine.records_used
         chairs = tuple(
@@ -134,6 +137,7 @@ class ScanSweep:
                 no_contact=bool(routine.no_contact[i]),
                 track_max_mm=description.carriage_y_max_mm,
                 limits=self.limits,
+                force_soft=force_soft[: used[i], i] if self.lumbar_from_hollow else None,
             )
             for i in range(len(used))
         )
@@ -152,9 +156,12 @@ def run_scan(
     limits: SafetyLimits = DEFAULT_LIMITS,
     start_s: float = 0.0,
     tick_s: float = 0.01,
+    lumbar_from_hollow: bool = True,
 ) -> ScanResult:
     """Sweep, then retract; every frame through the supervisor. Simulated or real time alike:
-    the caller's driver decides (the twin advances to each ``now_s``).
+    the caller's driver decides (the twin advances to each ``now_s``). ``lumbar_from_hollow``
+    False places the spine from the shoulder line alone (the scan before measured persons, kept
+    for comparison: docs/SCAN.md).
 
     The scan hands over at a fixed time, ``limits.scan_duration_max_s`` after it began, which
     every scan fits in; a chair that is ready earlier holds still until then. So a program
@@ -165,7 +172,13 @@ def run_scan(
         driver,
         SafetySupervisor(driver.description, provisional_map(n), limits, session_start_s=start_s),
     )
-    sweep = ScanSweep(supervised, limits=limits, start_s=start_s, tick_s=tick_s)
+    sweep = ScanSweep(
+        supervised,
+        limits=limits,
+        start_s=start_s,
+        tick_s=tick_s,
+        lumbar_from_hollow=lumbar_from_hollow,
+    )
     while sweep.tick(start_s + sweep.k * tick_s):
         pass
     return sweep.result()

@@ -223,6 +223,7 @@ def _header(result: VerifyResult) -> list[str]:
     rate = _num(ticks / result.wall_s, 0) if result.wall_s > 0 else NO_VALUE
     rows = [
         ("bodies", str(len(result.population))),
+        ("population", result.population_source),
         ("seed", str(result.seed)),
         ("intensity", str(result.intensity)),
         ("programs", str(len(result.programs))),

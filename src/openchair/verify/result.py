@@ -74,6 +74,8 @@ class VerifyResult:
     criteria: VerifyCriteria
     wall_s: float = 0.0
     workers: int = 1
+    population_source: str = "parametric"
+    """Where the bodies came from (``openchair.body.population.POPULATIONS``)."""
 
     @property
     def chair_ticks(self) -> int:
@@ -132,6 +134,7 @@ class VerifyResult:
         return {
             "ok": self.ok,
             "bodies": len(self.population),
+            "population": self.population_source,
             "seed": self.seed,
             "intensity": self.intensity,
             "chair_ticks": self.chair_ticks,

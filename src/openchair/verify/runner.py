@@ -29,7 +29,7 @@ import numpy.typing as npt
 from openchair.body.batch import BodyBatch
 from openchair.body.bodymap import BodyMapBatch
 from openchair.body.model import BodyParams
-from openchair.body.population import sample_population
+from openchair.body.population import sample
 from openchair.control.loop import TICK_S
 from openchair.control.record import Outcome
 from openchair.control.session import Session
@@ -71,9 +71,10 @@ ProgressCallback = Callable[[int], None]
 """Called with the number of chair-ticks just done."""
 
 
-def population(n: int, seed: int) -> list[BodyParams]:
-    """The verification population: ``n`` people from the sampler, reproducible by ``seed``."""
-    return sample_population(n, np.random.default_rng(seed))
+def population(n: int, seed: int, source: str = "parametric") -> list[BodyParams]:
+    """The verification population: ``n`` people from the named sampler (``parametric`` or
+    ``ansur``: measured persons), reproducible by ``seed``."""
+    return sample(source, n, np.random.default_rng(seed))
 
 
 @dataclass
@@ -287,6 +288,7 @@ def verify(
     criteria: VerifyCriteria = DEFAULT_CRITERIA,
     progress: ProgressCallback | None = None,
     compiler: type[CompiledProgram] = CompiledProgram,
+    population_source: str = "parametric",
 ) -> VerifyResult:
     """Scan and run every program on ``n_bodies`` sampled bodies; check every tick."""
     if n_bodies < 1:
@@ -295,7 +297,7 @@ def verify(
         raise ValueError("no programs to verify")
     if intensity not in range(1, 6):
         raise ValueError(f"intensity: {intensity} is outside 1..5")
-    people = population(n_bodies, seed)
+    people = population(n_bodies, seed, population_source)
     n_workers = workers or default_workers()
     bounds = chunk_bounds(n_bodies, len(programs), n_workers)
     t0 = time.perf_counter()
@@ -333,6 +335,7 @@ def verify(
         criteria=criteria,
         wall_s=time.perf_counter() - t0,
         workers=n_workers,
+        population_source=population_source,
     )
 
 
