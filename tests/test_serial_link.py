@@ -294,10 +294,11 @@ def test_wall_clock_board_trips_its_watchdog_when_only_polls_arrive() -> None:
         driver.open()
         frame = Commands.safe(driver.description, 1)
         until = time.monotonic() + 0.1
+        silent_from = time.monotonic()
         while time.monotonic() < until:  # commands as fast as they go: the watchdog is fed
+            silent_from = time.monotonic()  # the last command leaves no earlier than this
             driver.write(frame, 0.0)
             flags_fed = int(driver.read(0.0).fault_flags[0])
-        silent_from = time.monotonic()
         flags = 0
         while not flags and time.monotonic() - silent_from < 2.0:
             time.sleep(0.01)
