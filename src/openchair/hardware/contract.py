@@ -200,6 +200,27 @@ class Commands:
             foot_roller_level=np.zeros(n, dtype=np.int64),
         )
 
+    @classmethod
+    def safe_holding(cls, description: ChairDescription, readings: Readings) -> Commands:
+        """The safe state with the carriage and recline held where ``readings`` see them
+        (clipped into the chair's ranges, so the frame is valid whatever the readings say)."""
+        d, r = description, readings
+        return cls.safe(
+            d,
+            r.batch_size,
+            np.clip(r.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm),
+            np.clip(r.backrest_angle_deg, d.backrest_angle_min_deg, d.backrest_angle_max_deg),
+            np.clip(r.legrest_angle_deg, d.legrest_angle_min_deg, d.legrest_angle_max_deg),
+        )
+
+    def overlay(self, source: Commands, chairs: BoolArray) -> None:
+        """Replace this frame's fields by ``source``'s for the chairs in the mask (each field a
+        new array: arrays shared with other frames are never written to)."""
+        for name in _COMMAND_FIELDS:
+            target = getattr(self, name)
+            m = chairs if target.ndim == 1 else chairs[:, None]
+            setattr(self, name, np.where(m, getattr(source, name), target).astype(target.dtype))
+
     def copy(self) -> Commands:
         """A copy sharing no memory, with the (N, zones) and (N, heaters) fields column-major.
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from openchair.hardware.contract import ChairDescription, ChairDriver, Commands, Readings
-from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
-from openchair.safety.supervisor import FORCE_BACKOFF_MM, clamp_to_chair
+from openchair.safety.limits import DEFAULT_LIMITS, FORCE_BACKOFF_MM, SafetyLimits
+from openchair.safety.supervisor import clamp_to_chair
 
 
 class ServiceGuard:
@@ -71,15 +71,5 @@ class ServiceGuard:
         )
         self.stopped |= r.stop_button
         if self.stopped.any():
-            safe = Commands.safe(
-                d,
-                self.batch_size,
-                np.clip(r.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm),
-                np.clip(r.backrest_angle_deg, d.backrest_angle_min_deg, d.backrest_angle_max_deg),
-                np.clip(r.legrest_angle_deg, d.legrest_angle_min_deg, d.legrest_angle_max_deg),
-            )
-            for name in out.__dataclass_fields__:
-                target = getattr(out, name)
-                m = self.stopped if target.ndim == 1 else self.stopped[:, None]
-                setattr(out, name, np.where(m, getattr(safe, name), target).astype(target.dtype))
+            out.overlay(Commands.safe_holding(d, r), self.stopped)
         return out

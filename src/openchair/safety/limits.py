@@ -82,3 +82,47 @@ class SafetyLimits:
 
 DEFAULT_LIMITS = SafetyLimits()
 """The limits used unless a caller passes others (tests pass tighter ones)."""
+
+
+# -- Tuning of the supervisor's rules ------------------------------------------------------------
+# Not limits a person or a standard sets, but how the rules look for them. Kept here, beside the
+# limits they serve, so that every number the supervisor acts on is in one file.
+
+ENCODER_MARGIN_MM = 5.0
+"""A carriage reading may move at most 3 ticks' worth of full speed plus this between ticks."""
+SILENT_FORCE_N = 0.5
+SILENT_FORCE_S = 1.0
+SILENT_CONTACT_MM = 5.0
+"""Rollers whose shallowest point (kneading and tapping strokes included) is this far past the
+depth at which the person's scan felt the back (with at least 2 N) always feel it: a force reading
+that stays below SILENT_FORCE_N for SILENT_FORCE_S there means the force sensing is dead. The
+5 mm cover the scan's 5 mm grid on the slope of the back."""
+SILENT_DEPTH_FRACTION = 0.8
+"""Without a contact depth (a map saved before it was kept), rollers at 80 % of the comfortable
+depth count as pressing. Verification found this alone too eager: a region's comfortable depth
+comes from its shallowest point, and at its deep end (the top of a strong lumbar hollow) rollers
+at 80 % may not reach the back at all."""
+FORCE_BACKOFF_MM = 10.0
+"""How far the depth ceiling drops below the current depth when a force limit is crossed."""
+CARRIAGE_WAIT_DEPTH_MM = 2.0
+"""Rollers deeper than the comfortable depth where the carriage is heading, by more than this,
+hold the carriage until they have retracted (found by verification: shiatsu moved on with the
+rollers still out, into a shallower region)."""
+CARRIAGE_LOOKAHEAD_MM = 15.0
+"""How far ahead of the carriage the wait looks: past a full-speed stop (6 mm) and the time the
+depth motor needs for a region step, so a region boundary is seen before it is crossed."""
+CEILING_RECOVERY_MM_S = 2.0
+"""How fast a backed-off depth ceiling rises again once forces are comfortable."""
+HEATER_RISE_UNEXPLAINED_C = 1.5
+HEATER_RISE_WINDOW_S = 20.0
+HEATER_OFF_SETTLE_S = 30.0
+"""A heater commanded off for this long that still warms by HEATER_RISE_UNEXPLAINED_C within
+HEATER_RISE_WINDOW_S is heating by itself (relay stuck on)."""
+HEATER_STUCK_CHANGE_C = 0.05
+"""A driven heater's reading must move by more than this within ``heater_sensor_stuck_s``."""
+EVENT_HOLDOFF_S = 1.0
+"""A rule acting again within this time of its last action continues the same event."""
+AIR_VENT_PAUSE_S = 2.0
+"""A valve that inflated too long is vented for this long before it may inflate again."""
+RECLINE_REVERSE_DEG = 2.0
+"""How far a recline motor backs off the way it came after a current spike."""

@@ -1,0 +1,164 @@
+"""Rules about the rollers: the person's comfortable depth and comfort force, the hard limits,
+the carriage waiting for the rollers, and a force sensor that stays silent while the rollers
+surely press."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from openchair.body.bodymap import BodyMapBatch
+from openchair.body.landmarks import REGION_NAMES
+from openchair.body.track import GRID_Y_MM, flat_index, grid_position, sample_cautious
+from openchair.hardware.contract import ChairDescription, Commands, Readings
+from openchair.safety.events import EventLog
+from openchair.safety.limits import (
+    CARRIAGE_LOOKAHEAD_MM,
+    CARRIAGE_WAIT_DEPTH_MM,
+    CEILING_RECOVERY_MM_S,
+    FORCE_BACKOFF_MM,
+    SILENT_CONTACT_MM,
+    SILENT_DEPTH_FRACTION,
+    SILENT_FORCE_N,
+    SILENT_FORCE_S,
+    SafetyLimits,
+)
+from openchair.safety.rules import FORCE_SENSOR_SILENT, ROLLER_DEPTH, ROLLER_FORCE
+
+FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.intp]
+
+
+class ForceRules:
+    """Owns the person's limits along the track (from the body maps), the depth ceiling after a
+    force back-off, and since when each force reading has been silent."""
+
+    def __init__(
+        self,
+        description: ChairDescription,
+        limits: SafetyLimits,
+        log: EventLog,
+        maps: BodyMapBatch,
+    ) -> None:
+        self.description = description
+        self.limits = limits
+        self.log = log
+        n = log.batch_size
+        self.hard_depth_mm = min(description.depth_max_mm, limits.roller_depth_hard_max_mm)
+        self._at_carriage: tuple[IntArray, IntArray] = (np.zeros(n, np.intp), np.ones(n, np.intp))
+        """Flat indices of the grid points around the carriage reading of the frame being
+        filtered, into any (N, G) grid seen as one row."""
+        self.set_maps(maps)
+        self._ceiling: FloatArray = np.full(n, self.hard_depth_mm)
+        self._silent_since: FloatArray = np.full(n, np.nan)
+
+    def set_maps(self, maps: BodyMapBatch) -> None:
+        lim = self.limits
+        force_by_region = maps.comfort_force_n.copy()
+        neck = REGION_NAMES.index("neck")
+        force_by_region[:, neck] = np.minimum(force_by_region[:, neck], lim.neck_force_max_n)
+        depth = maps.along_track(maps.comfortable_depth_mm)
+        force = maps.along_track(force_by_region)
+        # Above the neck region (the head) only neck-level force is ever allowed.
+        above_neck = GRID_Y_MM[None, :] > maps.region_bounds_mm("neck")[1][:, None]
+        force = np.where(above_neck, np.minimum(force, lim.neck_force_max_n), force)
+        self.depth_grid = np.minimum(depth, self.hard_depth_mm)
+        self.force_grid = np.minimum(force, lim.roller_force_hard_max_n)
+        self._pressing_grid = pressing_depth_grid(maps, self.depth_grid, self.description)
+        self._back_lo_mm = maps.region_bounds_mm("sacrum")[0]
+        self._back_hi_mm = maps.landmark_y_mm("T1")
+
+    def comfort_force_at(self, y_mm: FloatArray) -> FloatArray:
+        return sample_cautious(self.force_grid, y_mm)
+
+    def comfortable_depth_at(self, y_mm: FloatArray) -> FloatArray:
+        return sample_cautious(self.depth_grid, y_mm)
+
+    def locate(self, r: Readings) -> None:
+        """Find the grid points around the carriage once per frame: every rule looks there."""
+        at = flat_index(self.depth_grid, grid_position(r.carriage_y_mm)[0])
+        self._at_carriage = (at, at + 1)
+
+    def _cautious_at_carriage(self, grid: FloatArray) -> FloatArray:
+        """``sample_cautious`` of an (N, G) grid at the carriage (one lookup serves all rules)."""
+        flat, (i0, i1) = grid.reshape(-1), self._at_carriage
+        return np.minimum(flat.take(i0), flat.take(i1))
+
+    def _surely_pressing_at_carriage(self) -> FloatArray:
+        """Roller depth past which the rollers must feel the back where the carriage is (the
+        larger of the two grid values around it: this threshold must never be under-estimated)."""
+        flat, (i0, i1) = self._pressing_grid.reshape(-1), self._at_carriage
+        return np.maximum(flat.take(i0), flat.take(i1))
+
+    def silent_sensor(self, r: Readings, now_s: float) -> None:
+        # Only on the back itself (sacrum to T1): above it the neck and head may stand far off
+        # the backrest, and a roller there can be deep and touch nothing.
+        on_back = (r.carriage_y_mm >= self._back_lo_mm) & (r.carriage_y_mm <= self._back_hi_mm)
+        deep = r.occupied & on_back & (r.depth_mm > self._surely_pressing_at_carriage())
+        quiet = deep & (np.maximum(r.force_left_n, r.force_right_n) < SILENT_FORCE_N)
+        self._silent_since = np.where(
+            quiet, np.where(np.isnan(self._silent_since), now_s, self._silent_since), np.nan
+        )
+        silent_for = now_s - self._silent_since  # NaN where not quiet, and then not compared true
+        self.log.edge(
+            FORCE_SENSOR_SILENT,
+            quiet & (silent_for >= SILENT_FORCE_S),
+            now_s,
+            lambda: np.nan_to_num(silent_for),
+            SILENT_FORCE_S,
+        )
+
+    def apply(self, out: Commands, r: Readings, now_s: float) -> None:
+        lim, log = self.limits, self.log
+        force = np.maximum(r.force_left_n, r.force_right_n)
+        comfort = self._cautious_at_carriage(self.force_grid)
+        limit = np.minimum(comfort, lim.roller_force_hard_max_n)
+        over = force > limit
+        if over.any():
+            self._ceiling = np.where(
+                over, np.maximum(r.depth_mm - FORCE_BACKOFF_MM, 0.0), self._ceiling
+            )
+        log.edge(ROLLER_FORCE, over, now_s, force, limit)
+        hard = self.hard_depth_mm
+        self._ceiling = np.where(
+            over, self._ceiling, np.minimum(self._ceiling + CEILING_RECOVERY_MM_S * 0.01, hard)
+        )
+        at_target = self.comfortable_depth_at(out.carriage_y_target_mm)
+        person = np.minimum(self._cautious_at_carriage(self.depth_grid), at_target)
+        allowed = np.minimum(np.minimum(person, self._ceiling), hard)
+        clamped = out.depth_target_mm > allowed + 0.5
+        log.edge(ROLLER_DEPTH, clamped & ~over, now_s, out.depth_target_mm, allowed)
+        out.depth_target_mm = np.minimum(out.depth_target_mm, allowed)
+        # The depth motor is slower than the carriage: rollers still deeper than the place the
+        # carriage is heading to may go hold it where it is until they are back in.
+        step = np.minimum(
+            np.maximum(out.carriage_y_target_mm - r.carriage_y_mm, -CARRIAGE_LOOKAHEAD_MM),
+            CARRIAGE_LOOKAHEAD_MM,
+        )
+        ahead = np.minimum(at_target, self.comfortable_depth_at(r.carriage_y_mm + step))
+        wait = r.depth_mm > ahead + CARRIAGE_WAIT_DEPTH_MM
+        if wait.any():
+            d = self.description
+            out.carriage_y_target_mm = np.where(
+                wait,
+                np.clip(r.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm),
+                out.carriage_y_target_mm,
+            )
+
+
+def pressing_depth_grid(
+    maps: BodyMapBatch, depth_grid: FloatArray, description: ChairDescription
+) -> FloatArray:
+    """(N, G) roller depth past which rollers surely press on the back, for the silent-sensor
+    rule: the scan's contact depth plus SILENT_CONTACT_MM plus the largest stroke, where it is
+    known; +inf where this person's contact depth is unknown at that place; 80 % of the
+    comfortable depth for a person whose map has no contact depth at all."""
+    stroke = max(description.knead_depth_amplitude_mm, description.tap_depth_amplitude_mm)
+    fallback = SILENT_DEPTH_FRACTION * depth_grid
+    has = maps.has_contact_depth()
+    if not has.any():
+        return fallback
+    contact = maps.contact_depth_mm
+    pressing = np.where(np.isfinite(contact), contact + SILENT_CONTACT_MM + stroke, np.inf)
+    return np.where(has[:, None], pressing, fallback)
