@@ -65,6 +65,9 @@ class BoardFault(enum.IntFlag):
     """A recline motor drew more current than the board allows and was cut."""
     ENCODER = 8
     """An encoder reported an impossible jump."""
+    SUPPLY_OPEN = 16
+    """The supply relay is open: no actuator has power (opened by the controller's
+    ``Commands.supply_off`` or by the board's watchdog)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,17 @@ class ChairDescription:
     foot_roller_levels: int = 3
     watchdog_timeout_s: float = 0.25
     has_shoulder_sensor: bool = True
+    # Protective devices, independent of the actuators they protect (IEC 60335-1 cl. 19).
+    supply_relay: bool = True
+    """A relay in every actuator's supply that ``Commands.supply_off`` opens, and that the
+    board's watchdog opens by itself ``watchdog_supply_cut_s`` after it trips."""
+    watchdog_supply_cut_s: float = 5.0
+    """Time the watchdog's safe state has to retract the rollers before it cuts the supply."""
+    heater_cutout_c: float | None = 42.8
+    """Each heater's non-self-resetting thermal cut-out opens at this temperature (None: none)."""
+    heater_current_a: float = 2.0
+    """A powered heater's nominal current, reported in ``Readings.heater_current_a`` (0: the
+    board does not sense heater current)."""
 
     @property
     def n_air_zones(self) -> int:
@@ -156,6 +170,12 @@ class Commands:
     backrest_angle_target_deg: FloatArray
     legrest_angle_target_deg: FloatArray
     foot_roller_level: IntArray
+    supply_off: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """True opens the chair's supply relay (no power to any actuator); left empty: all False."""
+
+    def __post_init__(self) -> None:
+        if not self.supply_off.size and self.carriage_y_target_mm.shape[0]:
+            self.supply_off = np.zeros(self.carriage_y_target_mm.shape[0], dtype=bool)
 
     @property
     def batch_size(self) -> int:
@@ -370,6 +390,8 @@ class Readings:
     occupied: BoolArray
     stop_button: BoolArray
     fault_flags: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    heater_current_a: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(N, n_heaters) heater currents, when the board senses them (empty otherwise)."""
 
     @property
     def batch_size(self) -> int:
@@ -380,7 +402,8 @@ class Readings:
         values: dict[str, object] = {}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
-            values[f.name] = v[chairs].copy() if isinstance(v, np.ndarray) else v
+            batched = isinstance(v, np.ndarray) and v.shape[:1] == (self.batch_size,)
+            values[f.name] = v[chairs].copy() if batched else v
         return dataclasses.replace(self, **values)  # type: ignore[arg-type]
 
 

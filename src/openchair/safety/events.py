@@ -53,20 +53,28 @@ class EventLog:
         self.latched_rule: list[str | None] = [None] * batch_size
         self.latched = np.zeros(batch_size, dtype=bool)
         """Chairs held in the safe state (the log's own array: read it, never write to it)."""
+        self.latched_at_s: FloatArray = np.full(batch_size, np.nan)
+        self.supply_cut_s: FloatArray = np.full(batch_size, np.inf)
+        """Per latched chair, how long after latching its supply relay must open (inf: never)."""
         self._active: dict[str, BoolArray] = {}
         self._last_event_s: dict[str, FloatArray] = {}
 
     def latch(self, chair: int, rule: str, now_s: float, value: float, limit: float) -> None:
         """Latch one chair by ``rule`` unless it is latched already."""
         if self.latched_rule[chair] is None:
+            spec = RULES_BY_NAME[rule]
             self.latched_rule[chair] = rule
             self.latched[chair] = True
-            reaction = RULES_BY_NAME[rule].reaction
-            self.events.append(SafetyEvent(now_s, chair, rule, value, limit, reaction))
+            self.latched_at_s[chair] = now_s
+            cut = spec.supply_cut_s
+            self.supply_cut_s[chair] = np.inf if cut is None else cut
+            self.events.append(SafetyEvent(now_s, chair, rule, value, limit, spec.reaction))
 
     def unlatch(self, chair: int) -> None:
         self.latched_rule[chair] = None
         self.latched[chair] = False
+        self.latched_at_s[chair] = np.nan
+        self.supply_cut_s[chair] = np.inf
 
     def edge(
         self,

@@ -16,6 +16,7 @@ from openchair.safety.limits import (
     CARRIAGE_LOOKAHEAD_MM,
     CARRIAGE_WAIT_DEPTH_MM,
     CEILING_RECOVERY_MM_S,
+    DEPTH_RUNAWAY_MARGIN_MM,
     FORCE_BACKOFF_MM,
     SILENT_CONTACT_MM,
     SILENT_DEPTH_FRACTION,
@@ -23,7 +24,12 @@ from openchair.safety.limits import (
     SILENT_FORCE_S,
     SafetyLimits,
 )
-from openchair.safety.rules import FORCE_SENSOR_SILENT, ROLLER_DEPTH, ROLLER_FORCE
+from openchair.safety.rules import (
+    FORCE_SENSOR_SILENT,
+    ROLLER_DEPTH,
+    ROLLER_DEPTH_RUNAWAY,
+    ROLLER_FORCE,
+)
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
@@ -52,6 +58,32 @@ class ForceRules:
         self.set_maps(maps)
         self._ceiling: FloatArray = np.full(n, self.hard_depth_mm)
         self._silent_since: FloatArray = np.full(n, np.nan)
+        self._sent_depth: FloatArray = np.zeros(n)
+        self._runaway_from: FloatArray = np.full(n, np.nan)
+        """Depth reading when the rollers were first seen deeper than commanded."""
+
+    def sent(self, depth_target_mm: FloatArray) -> None:
+        """The depth of the frame that went to the chair (after every rule)."""
+        self._sent_depth = depth_target_mm
+
+    def runaway(self, r: Readings, now_s: float) -> None:
+        """Rollers deeper than commanded that keep going deeper do not obey their depth."""
+        beyond = r.depth_mm > self._sent_depth + DEPTH_RUNAWAY_MARGIN_MM
+        start = beyond & np.isnan(self._runaway_from)
+        if start.any() or beyond.any():
+            self._runaway_from = np.where(
+                beyond, np.where(start, r.depth_mm, self._runaway_from), np.nan
+            )
+        elif not np.isnan(self._runaway_from).all():
+            self._runaway_from = np.full(self.log.batch_size, np.nan)
+        deeper = r.depth_mm - self._runaway_from  # NaN where not beyond: never compared true
+        self.log.edge(
+            ROLLER_DEPTH_RUNAWAY,
+            deeper > DEPTH_RUNAWAY_MARGIN_MM,
+            now_s,
+            lambda: np.nan_to_num(r.depth_mm - self._sent_depth),
+            DEPTH_RUNAWAY_MARGIN_MM,
+        )
 
     def set_maps(self, maps: BodyMapBatch) -> None:
         lim = self.limits

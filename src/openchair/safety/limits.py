@@ -126,3 +126,28 @@ AIR_VENT_PAUSE_S = 2.0
 """A valve that inflated too long is vented for this long before it may inflate again."""
 RECLINE_REVERSE_DEG = 2.0
 """How far a recline motor backs off the way it came after a current spike."""
+HEATER_CURRENT_ON_FRACTION = 0.5
+"""A heater drawing more than this fraction of its nominal current is powered."""
+HEATER_CURRENT_OFF_S = 0.2
+"""Current in a heater the last frames commanded off, for this long, is a relay stuck on (a relay
+releases in about 20 ms)."""
+HEATER_SENSOR_FROZEN_S = 10.0
+"""A temperature reading unchanged to the bit for this long is a frozen sensor: a live sensor's
+reading always moves in its last bits (the twin's noise is 0.05 °C)."""
+HEATER_RESPONSE_S = 45.0
+HEATER_RESPONSE_RISE_C = 1.0
+"""A heater powered without a break for HEATER_RESPONSE_S warms its surface by several degrees
+(0.15 °C/s nominal, still 0.12 °C/s at -20 % power, less the sensor's lag): a reading that rose
+less than HEATER_RESPONSE_RISE_C is not measuring this heater."""
+DEPTH_RUNAWAY_MARGIN_MM = 3.0
+"""Rollers deeper than the depth last commanded by more than this, and still going deeper by
+more than this, are not following their depth: the depth motor's power is cut."""
+SUPPLY_CUT_RETRACTED_MM = 2.0
+"""Rollers shallower than this are in: a supply cut waiting for them may happen now."""
+HEATER_DRIVEN_MARGIN_C = 3.0
+HEATER_NO_CURRENT_S = 2.0
+"""A heater whose target is HEATER_DRIVEN_MARGIN_C above its reading is surely powered; drawing no
+current for HEATER_NO_CURRENT_S it has lost its power (thermal cut-out open, broken element)."""
+HEATER_OVERRUN_C = 1.0
+"""A board switches its heater off 0.5 °C past the target: current still flowing with the reading
+this far past it is a relay stuck on."""

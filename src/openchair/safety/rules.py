@@ -18,7 +18,8 @@ class Rule:
     ``limit`` names what the rule guards, in words (the numbers are in ``limits.py``);
     ``reaction`` is the text every event of this rule carries; a ``latching`` rule puts the
     chair in the safe state until ``reset``; a ``stop`` rule latches by a person's decision or
-    absence (the session ends as *stopped*, not *fault*).
+    absence (the session ends as *stopped*, not *fault*); ``supply_cut_s`` says that the safe
+    state alone may not be obeyed, so the supply relay opens too.
     """
 
     name: str
@@ -26,6 +27,9 @@ class Rule:
     reaction: str
     latching: bool = False
     stop: bool = False
+    supply_cut_s: float | None = None
+    """For a rule whose actuator may not obey the safe state: the supply relay opens this long
+    after the rule latched at most (sooner once the rollers are in; 0: at once)."""
 
 
 STOP_BUTTON = "stop_button"
@@ -48,8 +52,18 @@ SESSION_AUTO_OFF = "session_auto_off"
 OCCUPANCY_PAUSE = "occupancy_pause"
 OCCUPANCY_STOP = "occupancy_stop"
 RECLINE_OBSTRUCTION = "recline_obstruction"
+HEATER_RELAY_STUCK = "heater_relay_stuck"
+HEATER_SENSOR_FROZEN = "heater_sensor_frozen"
+HEATER_UNRESPONSIVE = "heater_sensor_unresponsive"
+HEATER_UNSUPERVISED = "heater_unsupervised"
+HEATER_NO_CURRENT = "heater_no_current"
+ROLLER_DEPTH_RUNAWAY = "roller_depth_runaway"
 
 _SAFE = "safe state, latched"
+_CUT = "safe state, supply relay opened, latched"
+SUPPLY_CUT_GRACE_S = 5.0
+"""A heater that will not switch off loses its power once the rollers are in, 5 s at most
+(0.75 °C of heating at full power): the rollers must not be left pressing."""
 
 RULES: tuple[Rule, ...] = (
     Rule(STOP_BUTTON, "the handset's stop button", _SAFE, latching=True, stop=True),
@@ -73,7 +87,43 @@ RULES: tuple[Rule, ...] = (
     Rule(HEATER_SENSOR, "a reading outside the plausible range", "heater off for the session"),
     Rule(HEATER_STUCK_SENSOR, "a driven heater's reading unchanged", "heater off for the session"),
     Rule(HEATER_CEILING, "heater_surface_max_c", "heater off"),
-    Rule(HEATER_RUNAWAY, "a rise the heater cannot explain", _SAFE, latching=True),
+    Rule(
+        HEATER_RUNAWAY,
+        "a rise the heater cannot explain",
+        _CUT,
+        True,
+        supply_cut_s=SUPPLY_CUT_GRACE_S,
+    ),
+    Rule(
+        HEATER_RELAY_STUCK,
+        "current in a heater commanded off",
+        _CUT,
+        True,
+        supply_cut_s=SUPPLY_CUT_GRACE_S,
+    ),
+    Rule(
+        HEATER_SENSOR_FROZEN,
+        "a reading unchanged to the bit for heater_sensor_frozen_s",
+        "heater off for the session",
+    ),
+    Rule(
+        HEATER_UNRESPONSIVE,
+        "a powered heater whose reading does not rise",
+        "heater off for the session",
+    ),
+    Rule(
+        HEATER_UNSUPERVISED,
+        "a heater with a failed sensor and no current sensing",
+        _CUT,
+        True,
+        supply_cut_s=SUPPLY_CUT_GRACE_S,
+    ),
+    Rule(
+        HEATER_NO_CURRENT,
+        "a heater driven hard that draws no current (cut-out open)",
+        "heater off for the session",
+    ),
+    Rule(ROLLER_DEPTH_RUNAWAY, "rollers going deeper than commanded", _CUT, True, supply_cut_s=0.0),
     Rule(AIR_PRESSURE, "air_pressure_max_kpa", "vent"),
     Rule(AIR_VALVE_TIME, "air_valve_inflate_max_s", "vent"),
     Rule(SESSION_AUTO_OFF, "session_auto_off_s", "finish"),

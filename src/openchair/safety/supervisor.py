@@ -44,6 +44,7 @@ from openchair.safety.limits import (
     SILENT_DEPTH_FRACTION,
     SILENT_FORCE_N,
     SILENT_FORCE_S,
+    SUPPLY_CUT_RETRACTED_MM,
     SafetyLimits,
 )
 from openchair.safety.presence import PresenceRules
@@ -146,6 +147,7 @@ class SafetySupervisor:
         self._heat = HeatRules(description, limits, self._log, session_start_s)
         self._air = AirRules(description, limits, self._log)
         self._recline = ReclineRules(description, limits, self._log)
+        self._supply_cut: BoolArray = np.zeros(n, dtype=bool)
 
     # -- what callers read ----------------------------------------------------------------------
 
@@ -193,6 +195,7 @@ class SafetySupervisor:
         for i in self._chairs(chairs):
             self._log.unlatch(i)
             self._presence.reset(i)
+            self._supply_cut[i] = False
 
     def note_tick_lateness(self, late_s: float) -> None:
         """The control loop reports how late this tick started; too late is a missed deadline."""
@@ -218,6 +221,7 @@ class SafetySupervisor:
         self._board.check(r, now_s)
         self._board.encoder(r, now_s)
         self._force.silent_sensor(r, now_s)
+        self._force.runaway(r, now_s)
         self._presence.occupancy(r, now_s)
         self._presence.auto_off(now_s)
         self._force.apply(out, r, now_s)
@@ -228,9 +232,19 @@ class SafetySupervisor:
         hold = self._presence.paused
         if hold.any():
             _apply_hold(out, r, hold, self.description)
-        latched = self._log.latched
+        log = self._log
+        latched = log.latched
         if latched.any():
             out.overlay(Commands.safe_holding(self.description, r), latched)
+            # An actuator that may not obey the safe state loses its power: at once, or once
+            # the rollers are in (so they are not left pressing), within the rule's time.
+            wait = np.where(r.depth_mm < SUPPLY_CUT_RETRACTED_MM, 0.0, log.supply_cut_s)
+            cut = np.isfinite(log.supply_cut_s) & (now_s - log.latched_at_s >= wait)
+            self._supply_cut |= latched & cut
+        if self._supply_cut.any() and self.description.supply_relay:
+            out.supply_off = self._supply_cut.copy()
+        self._force.sent(out.depth_target_mm)
+        self._heat.sent(out.heater_target_c)
         return out
 
     def _chairs(self, chairs: Sequence[int] | None) -> list[int]:

@@ -32,6 +32,13 @@ class TwinFault(enum.StrEnum):
     """The person sits forward, off the backrest: the rollers cannot reach the back."""
     LEGREST_OBSTRUCTION = "legrest_obstruction"
     """Something is wedged under the leg rest: lowering it stalls the motor, current spikes."""
+    DEPTH_MOTOR_RUNAWAY = "depth_motor_runaway"
+    """The depth motor drives the rollers out at full speed whatever its target (a shorted
+    driver), until its power is removed."""
+    SUPPLY_RELAY_WELDED = "supply_relay_welded"
+    """The supply relay's contacts are welded: opening it removes no power."""
+    THERMAL_CUTOUT_FAILED = "thermal_cutout_failed"
+    """A heater's thermal cut-out never opens."""
 
 
 PER_HEATER = frozenset(
@@ -40,6 +47,7 @@ PER_HEATER = frozenset(
         TwinFault.TEMP_SENSOR_SHORTED,
         TwinFault.TEMP_SENSOR_STUCK,
         TwinFault.HEATER_RELAY_STUCK_ON,
+        TwinFault.THERMAL_CUTOUT_FAILED,
     }
 )
 PER_ZONE = frozenset({TwinFault.VALVE_STUCK})
