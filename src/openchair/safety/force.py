@@ -16,8 +16,13 @@ from openchair.safety.limits import (
     CARRIAGE_LOOKAHEAD_MM,
     CARRIAGE_WAIT_DEPTH_MM,
     CEILING_RECOVERY_MM_S,
+    DEPTH_GROWTH_IN_CONTACT_MM_S,
     DEPTH_RUNAWAY_MARGIN_MM,
     FORCE_BACKOFF_MM,
+    FORCE_PREDICT_S,
+    FORCE_RATE_WINDOW_TICKS,
+    FORCE_RISE_NOISE_N,
+    PRESS_ARRIVAL_MM,
     SILENT_CONTACT_MM,
     SILENT_DEPTH_FRACTION,
     SILENT_FORCE_N,
@@ -46,8 +51,13 @@ class ForceRules:
         limits: SafetyLimits,
         log: EventLog,
         maps: BodyMapBatch,
+        *,
+        predict: bool = True,
     ) -> None:
         self.description = description
+        self.predict = predict
+        """Back off by the force's prediction and limit depth growth while pressing (off for the
+        scan, whose light contact is its own force control and whose map is not the person's)."""
         self.limits = limits
         self.log = log
         n = log.batch_size
@@ -59,6 +69,10 @@ class ForceRules:
         self._ceiling: FloatArray = np.full(n, self.hard_depth_mm)
         self._silent_since: FloatArray = np.full(n, np.nan)
         self._sent_depth: FloatArray = np.zeros(n)
+        self._force_ring: FloatArray = np.zeros((FORCE_RATE_WINDOW_TICKS, n))
+        """The last forces read, one row per tick, oldest overwritten first."""
+        self._ring_at = 0
+        self._ring_times: FloatArray = np.full(FORCE_RATE_WINDOW_TICKS, np.nan)
         self._runaway_from: FloatArray = np.full(n, np.nan)
         """Depth reading when the rollers were first seen deeper than commanded."""
 
@@ -146,6 +160,16 @@ class ForceRules:
         force = np.maximum(r.force_left_n, r.force_right_n)
         comfort = self._cautious_at_carriage(self.force_grid)
         limit = np.minimum(comfort, lim.roller_force_hard_max_n)
+        # By prediction: the force as it will be when a back-off ordered now takes effect.
+        k = self._ring_at
+        old_s = self._ring_times[k]
+        old_force = self._force_ring[k].copy()
+        self._force_ring[k] = force
+        self._ring_times[k] = now_s
+        self._ring_at = (k + 1) % FORCE_RATE_WINDOW_TICKS
+        if self.predict and np.isfinite(old_s) and now_s > old_s:
+            rise = np.maximum(force - old_force - FORCE_RISE_NOISE_N, 0.0) / (now_s - old_s)
+            force = force + rise * FORCE_PREDICT_S
         over = force > limit
         if over.any():
             self._ceiling = np.where(
@@ -161,7 +185,19 @@ class ForceRules:
         allowed = np.minimum(np.minimum(person, self._ceiling), hard)
         clamped = out.depth_target_mm > allowed + 0.5
         log.edge(ROLLER_DEPTH, clamped & ~over, now_s, out.depth_target_mm, allowed)
+        # Pressing, the rollers go deeper only as fast as the force rule can always undo.
+        pressing = np.maximum(r.force_left_n, r.force_right_n) > SILENT_FORCE_N
+        growth = np.where(
+            pressing,
+            np.maximum(self._sent_depth, r.depth_mm) + DEPTH_GROWTH_IN_CONTACT_MM_S * 0.01,
+            np.inf,
+        )
         out.depth_target_mm = np.minimum(out.depth_target_mm, allowed)
+        if self.predict:
+            # ... and not at all while the carriage is still on its way to the press.
+            travelling = np.abs(out.carriage_y_target_mm - r.carriage_y_mm) > PRESS_ARRIVAL_MM
+            growth = np.where(travelling, np.maximum(self._sent_depth, 0.0), growth)
+            out.depth_target_mm = np.minimum(out.depth_target_mm, growth)
         # The depth motor is slower than the carriage: rollers still deeper than the place the
         # carriage is heading to may go hold it where it is until they are back in.
         step = np.minimum(

@@ -151,3 +151,21 @@ current for HEATER_NO_CURRENT_S it has lost its power (thermal cut-out open, bro
 HEATER_OVERRUN_C = 1.0
 """A board switches its heater off 0.5 °C past the target: current still flowing with the reading
 this far past it is a relay stuck on."""
+FORCE_PREDICT_S = 0.3
+"""How far ahead the force rule looks: the time the depth motor needs to take back a few
+millimetres (0.1 s to reach its 30 mm/s, then 5 mm in under 0.2 s). A force that, rising as
+fast as it does now, would pass the limit within this time is backed off now, before it is
+there."""
+FORCE_RATE_WINDOW_TICKS = 10
+"""The force's rise is measured over this many ticks (0.1 s at 100 Hz), so that the sensor's
+1 N noise does not pass for a rise."""
+DEPTH_GROWTH_IN_CONTACT_MM_S = 20.0
+"""While the rollers press (a force above SILENT_FORCE_N), their depth may grow at most this
+fast: at the stiffest back the population holds (about 8 N/mm at the probe spot) a rise the
+force rule sees 0.1 s late and undoes within FORCE_PREDICT_S."""
+FORCE_RISE_NOISE_N = 3.0
+"""Of the force's rise over FORCE_RATE_WINDOW_TICKS, this much is the sensor's noise (1 N a
+reading, two readings) and does not count for the prediction."""
+PRESS_ARRIVAL_MM = 15.0
+"""A carriage farther than this from where the frame wants it is still on its way: the rollers
+may not go deeper until it is there (a press starts where it is meant to, never on the way)."""

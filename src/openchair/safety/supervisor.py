@@ -156,7 +156,10 @@ class SafetySupervisor:
         limits: SafetyLimits = DEFAULT_LIMITS,
         *,
         session_start_s: float = 0.0,
+        predict_force: bool = True,
     ) -> None:
+        """``predict_force``: back off before a rising force gets past the limit and let the
+        rollers deepen only as fast as that can be undone (False for the scan's light contact)."""
         self.description = description
         self.limits = limits
         n = maps.batch_size
@@ -164,7 +167,7 @@ class SafetySupervisor:
         self.maps = maps
         self._log = EventLog(n)
         self._board = BoardRules(description, limits, self._log)
-        self._force = ForceRules(description, limits, self._log, maps)
+        self._force = ForceRules(description, limits, self._log, maps, predict=predict_force)
         self._presence = PresenceRules(limits, self._log, session_start_s)
         self._heat = HeatRules(description, limits, self._log, session_start_s)
         self._air = AirRules(description, limits, self._log)
