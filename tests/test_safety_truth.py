@@ -116,7 +116,7 @@ def heat_run() -> tuple[SessionRecord, TwinChair, TruthPeaks]:
 
 
 def test_heater_faults_alone_and_in_pairs_never_heat_the_body_past_43_c() -> None:
-    record, twin, peaks = heat_run()
+    record, _twin, peaks = heat_run()
     for i in range(len(HEAT_CASES)):
         assert_truth_within_limits(peaks, HEAT_CASES, i)
     # The healthy chair did warm the back, and was not stopped.
@@ -124,7 +124,7 @@ def test_heater_faults_alone_and_in_pairs_never_heat_the_body_past_43_c() -> Non
 
 
 def test_a_relay_stuck_on_is_found_in_seconds_and_its_power_removed() -> None:
-    record, twin, peaks = heat_run()
+    record, twin, _peaks = heat_run()
     for i, (faults, at) in enumerate(HEAT_CASES):
         if faults != (("heater_relay_stuck_on", "calves"),):
             continue
@@ -136,7 +136,7 @@ def test_a_relay_stuck_on_is_found_in_seconds_and_its_power_removed() -> None:
 
 
 def test_the_second_protection_acts_when_the_first_cannot() -> None:
-    record, twin, peaks = heat_run()
+    _record, twin, peaks = heat_run()
     truth = twin.truth
     for i, (faults, _) in enumerate(HEAT_CASES):
         names = {f for f, _ in faults}
