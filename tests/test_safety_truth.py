@@ -102,17 +102,21 @@ HEAT_PAIRS: list[tuple[Fault, ...]] = [
     (("temp_sensor_stuck", "back"), ("thermal_cutout_failed", "back")),
     (("lost_commands", None), ("thermal_cutout_failed", "back")),
 ]
-HEAT_TIMES = (5.0, 150.0, 280.0)
-"""Early; once the back heater holds its 40 °C (it needs about two minutes); late, with the
-session's window ending 20 s later (so the controller goes while the fault is fresh)."""
-HEAT_CASES: list[Case] = [((), 0.0)] + [
-    (faults, at) for faults in HEAT_SINGLE + HEAT_PAIRS for at in HEAT_TIMES
-]
+HEAT_TIMES = (5.0, 150.0)
+"""Early, and once the back heater holds its 40 °C (it needs about two minutes); the session's
+window ends 20 s after the last, so the controller goes while that fault is fresh (late in a
+session). Pairs come at the heat's peak, where they are hardest."""
+HEAT_WINDOW_S = 170.0
+HEAT_CASES: list[Case] = (
+    [((), 0.0)]
+    + [(faults, at) for faults in HEAT_SINGLE for at in HEAT_TIMES]
+    + [(faults, HEAT_TIMES[-1]) for faults in HEAT_PAIRS]
+)
 
 
 @cache
 def heat_run() -> tuple[SessionRecord, TwinChair, TruthPeaks]:
-    return run_cases("heated-back", HEAT_CASES, window_s=300.0)
+    return run_cases("heated-back", HEAT_CASES, window_s=HEAT_WINDOW_S)
 
 
 def test_heater_faults_alone_and_in_pairs_never_heat_the_body_past_43_c() -> None:
@@ -173,7 +177,9 @@ MOTION_SINGLE: list[tuple[Fault, ...]] = [
         "thermal_cutout_failed",
     }
 ]
-MOTION_TIMES = (3.0, 40.0, 100.0)
+MOTION_TIMES = (3.0, 25.0, 50.0)
+"""Early (the first press), at depth (kneading the back), late in the window (which ends 10 s
+later, so the controller goes while the fault is fresh)."""
 MOTION_CASES: list[Case] = [((), 0.0)] + [
     (faults, at) for faults in MOTION_SINGLE for at in MOTION_TIMES
 ]
@@ -181,7 +187,7 @@ MOTION_CASES: list[Case] = [((), 0.0)] + [
 
 @cache
 def motion_run() -> tuple[SessionRecord, TwinChair, TruthPeaks]:
-    return run_cases("quick", MOTION_CASES, window_s=110.0, after_s=30.0)
+    return run_cases("quick", MOTION_CASES, window_s=60.0, after_s=30.0)
 
 
 def test_motion_faults_never_press_past_the_threshold_or_inflate_past_45_kpa() -> None:
@@ -204,5 +210,6 @@ def test_a_runaway_depth_motor_with_a_welded_supply_relay_is_not_bounded(fault: 
     cases: list[Case] = [(((fault, None), ("supply_relay_welded", None)), 3.0)]
     record, twin, peaks = run_cases("quick", cases, window_s=8.0, after_s=5.0)
     assert sv.ROLLER_DEPTH_RUNAWAY in rules_of(record, 0)
-    assert not twin.truth.supply_open[0]
-    assert peaks.force_ratio[0] > 1.0
+    truth = twin.truth
+    assert not truth.supply_open[0]
+    assert truth.depth_mm[0] > 100.0  # nothing left stops the motor

@@ -20,23 +20,30 @@ from openchair.cli.session_view import live_view, summary_table
 from openchair.control import RealClock, Session, SimulatedClock, run_session
 from openchair.control.clock import Clock
 from openchair.control.record import Outcome, SessionRecord
-from openchair.hardware.twin import TwinChair, TwinFault, UnknownFaultError
-from openchair.hardware.twin.faults import parse_fault
+from openchair.hardware.contract import ChairDescription
+from openchair.hardware.twin import TwinChair, TwinFault
+from openchair.hardware.twin.faults import check_target, parse_fault
 from openchair.programs import ProgramError, load_program
 from openchair.scan import load_map, run_scan
+from openchair.verify.truth import TruthPeaks, follow_unattended
 
 
 @dataclass(frozen=True)
 class ScheduledFault:
     fault: TwinFault
     at_s: float
+    target: str | None = None
+    """The heater or air zone the fault breaks (None: the fault's default)."""
 
 
 def parse_fault_at(text: str) -> ScheduledFault:
-    name, _, when = text.partition("@")
+    """``NAME[:TARGET]@SECONDS``, e.g. ``heater_relay_stuck_on:calves@95``."""
+    spec, _, when = text.partition("@")
+    name, _, target = spec.partition(":")
     try:
         fault = parse_fault(name.strip())
-    except UnknownFaultError as err:
+        check_target(fault, target.strip() or None, ChairDescription())
+    except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--fault") from None
     try:
         at = float(when) if when else 0.0
@@ -46,7 +53,7 @@ def parse_fault_at(text: str) -> ScheduledFault:
         ) from None
     if at < 0:
         raise typer.BadParameter(f"{text!r}: the time must not be negative", param_hint="--fault")
-    return ScheduledFault(fault, at)
+    return ScheduledFault(fault, at, target.strip() or None)
 
 
 def parse_speed(text: str) -> float | None:
@@ -120,9 +127,13 @@ def run_on_twin(
     view: Live | None = None
     last_print = [-1e9]
 
+    peaks = TruthPeaks(bodies)
+
     def on_tick(s: Session, now_s: float) -> None:
+        peaks.observe(twin.peek_truth())
         while pending and pending[0].at_s <= now_s - s.start_s:
-            twin.inject(pending.pop(0).fault)
+            due = pending.pop(0)
+            twin.inject(due.fault, target=due.target)
         if view is not None and s.ticks % 10 == 0:
             view.update(live_view(s, now_s))
         elif console is not None and not live and now_s - last_print[0] >= 60.0:
@@ -138,8 +149,13 @@ def run_on_twin(
 
     if live and console is not None:
         with Live(live_view(session, 0.0), console=console, refresh_per_second=10) as view:
-            return run_session(session, clock, on_tick=on_tick)
-    return run_session(session, clock, on_tick=on_tick)
+            record = run_session(session, clock, on_tick=on_tick)
+    else:
+        record = run_session(session, clock, on_tick=on_tick)
+    # The twin's truth beside the sensed peaks; after a fault, the chair left to itself a while.
+    after = follow_unattended(twin, peaks) if faults else {}
+    record.truth = [{**peaks.chair(0), **after}]
+    return record
 
 
 def _finish(record: SessionRecord, as_json: bool) -> None:
@@ -164,7 +180,8 @@ def register(app: typer.Typer) -> None:
         fault: Annotated[
             list[str] | None,
             typer.Option(
-                help="Inject a twin fault NAME@SECONDS after the program starts (repeatable)."
+                help="Inject a twin fault NAME[:HEATER or ZONE]@SECONDS after the program "
+                "starts (repeatable), e.g. heater_relay_stuck_on:calves@95."
             ),
         ] = None,
         seed: Annotated[int, typer.Option(help="Seed for the twin's sensor noise.")] = 0,

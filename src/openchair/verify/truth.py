@@ -15,10 +15,12 @@ import numpy.typing as npt
 
 from openchair.body.batch import BodyBatch
 from openchair.body.track import flat_index, grid_cell
-from openchair.hardware.twin.chair import TwinTruth
+from openchair.hardware.twin.chair import TwinChair, TwinTruth
 
 FloatArray = npt.NDArray[np.float64]
 
+UNATTENDED_S = 120.0
+"""After a fault, how long the chair is followed with the controller gone (person seated)."""
 CONTACT_FORCE_N = 2.0
 """Rollers pressing with at least this force are on the body: their depth is judged."""
 
@@ -68,3 +70,20 @@ class TruthPeaks:
             "seconds_surface_above_43_c": round(float(self.seconds_over_43_c[i]), 2),
             "max_pressure_kpa": round(float(self.pressure_kpa[i]), 2),
         }
+
+
+def follow_unattended(
+    twin: TwinChair, peaks: TruthPeaks, seconds: float = UNATTENDED_S, dt_s: float = 0.01
+) -> dict[str, float]:
+    """Let the twin run on with no more frames (the controller gone, the person seated) and
+    keep the peaks; returns what the board's own protections left at the end."""
+    t0 = twin.time_s
+    for k in range(round(seconds / dt_s)):
+        twin.read(t0 + (k + 1) * dt_s)
+        peaks.observe(twin.peek_truth(), dt_s)
+    truth = twin.peek_truth()
+    return {
+        "followed_unattended_s": seconds,
+        "supply_open_at_end": float(truth.supply_open.any()),
+        "surface_temp_at_end_c": round(float(truth.heater_temp_c.max()), 2),
+    }

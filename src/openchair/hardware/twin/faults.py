@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from openchair.hardware.contract import ChairDescription
+
 
 class TwinFault(enum.StrEnum):
     """Injectable faults. The docstring of each says what a chair with it does."""
@@ -65,3 +67,16 @@ def parse_fault(name: TwinFault | str) -> TwinFault:
     except ValueError:
         known = ", ".join(f.value for f in TwinFault)
         raise UnknownFaultError(f"unknown fault {name!r}; known faults: {known}") from None
+
+
+def check_target(fault: TwinFault, target: str | None, description: ChairDescription) -> None:
+    """Raise ``ValueError`` naming the choices unless ``target`` fits ``fault`` on this chair: a
+    heater for heater faults, an air zone for valve faults, nothing for the others."""
+    if target is None:
+        return
+    if fault in PER_HEATER:
+        description.heater_index(target)
+    elif fault in PER_ZONE:
+        description.air_zone_index(target)
+    else:
+        raise ValueError(f"fault {fault.value!r} takes no target (got {target!r})")
