@@ -208,7 +208,7 @@ def test_a_runaway_depth_motor_with_a_welded_supply_relay_is_not_bounded(fault: 
     """The one pair docs/SAFETY.md names as needing a third device (the depth motor's own
     current limit or a slipping clutch): the test keeps the table honest."""
     cases: list[Case] = [(((fault, None), ("supply_relay_welded", None)), 3.0)]
-    record, twin, peaks = run_cases("quick", cases, window_s=8.0, after_s=5.0)
+    record, twin, _ = run_cases("quick", cases, window_s=8.0, after_s=5.0)
     assert sv.ROLLER_DEPTH_RUNAWAY in rules_of(record, 0)
     truth = twin.truth
     assert not truth.supply_open[0]
