@@ -24,6 +24,7 @@ from openchair.hardware.contract import ChairDescription
 from openchair.hardware.twin import TwinChair, TwinFault
 from openchair.hardware.twin.faults import check_target, parse_fault
 from openchair.programs import ProgramError, load_program
+from openchair.safety.mapcheck import compare_maps
 from openchair.scan import load_map, run_scan
 from openchair.verify.truth import TruthPeaks, follow_unattended
 
@@ -103,6 +104,21 @@ def run_on_twin(
         except ValueError as err:
             typer.echo(str(err), err=True)
             raise typer.Exit(2) from None
+        # A saved map is input, not truth: a light-contact pass checks it against the person.
+        felt = run_scan(twin)
+        if felt.chairs[0].body_map is None:
+            typer.echo(f"light-contact check: {felt.chairs[0].message}", err=True)
+            raise typer.Exit(1)
+        check = compare_maps(maps, felt.maps())
+        if not check.ok:
+            typer.echo(
+                f"{body_map}: does not fit the person seated ({check.mismatch[0]}): "
+                "scan again (run without --body-map)",
+                err=True,
+            )
+            raise typer.Exit(1)
+        maps = check.maps
+        start_s = felt.duration_s + 0.01
     elif scan:
         if console is not None:
             console.print("scanning the back (about 17 s of chair time)…")

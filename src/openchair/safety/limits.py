@@ -169,3 +169,10 @@ reading, two readings) and does not count for the prediction."""
 PRESS_ARRIVAL_MM = 15.0
 """A carriage farther than this from where the frame wants it is still on its way: the rollers
 may not go deeper until it is there (a press starts where it is meant to, never on the way)."""
+MAP_LANDMARK_MISMATCH_MM = 30.0
+"""A saved body map whose shoulders or sacrum sit further than this from where the light-contact
+pass finds them is another person's (or an old) map: refused, the person is asked for a scan.
+The scan places landmarks within about 10 mm."""
+MAP_CONTACT_MISMATCH_MM = 15.0
+"""Likewise for where the back is: the median difference of the depth at which the rollers meet
+the back, over the back the map and the pass both know."""
