@@ -23,6 +23,8 @@ from openchair.safety.limits import (
     FORCE_RATE_WINDOW_TICKS,
     FORCE_RISE_NOISE_N,
     PRESS_ARRIVAL_MM,
+    PRESS_TARGET_STILL_MM,
+    PRESS_TRAVEL_DEPTH_FRACTION,
     SILENT_CONTACT_MM,
     SILENT_DEPTH_FRACTION,
     SILENT_FORCE_N,
@@ -69,6 +71,8 @@ class ForceRules:
         self._ceiling: FloatArray = np.full(n, self.hard_depth_mm)
         self._silent_since: FloatArray = np.full(n, np.nan)
         self._sent_depth: FloatArray = np.zeros(n)
+        self._sent_y: FloatArray = np.full(n, np.nan)
+        self._runaway_tracked = False
         self._force_ring: FloatArray = np.zeros((FORCE_RATE_WINDOW_TICKS, n))
         """The last forces read, one row per tick, oldest overwritten first."""
         self._ring_at = 0
@@ -76,15 +80,21 @@ class ForceRules:
         self._runaway_from: FloatArray = np.full(n, np.nan)
         """Depth reading when the rollers were first seen deeper than commanded."""
 
-    def sent(self, depth_target_mm: FloatArray) -> None:
-        """The depth of the frame that went to the chair (after every rule)."""
-        self._sent_depth = depth_target_mm
+    def sent(self, frame: Commands) -> None:
+        """The depth and carriage target of the frame that went to the chair (after every
+        rule)."""
+        self._sent_depth = frame.depth_target_mm
+        self._sent_y = frame.carriage_y_target_mm
 
     def runaway(self, r: Readings, now_s: float) -> None:
         """Rollers deeper than commanded that keep going deeper do not obey their depth."""
         beyond = r.depth_mm > self._sent_depth + DEPTH_RUNAWAY_MARGIN_MM
+        if not beyond.any() and not self._runaway_tracked:
+            self.log.edge(ROLLER_DEPTH_RUNAWAY, False, now_s, 0.0, DEPTH_RUNAWAY_MARGIN_MM)
+            return
+        self._runaway_tracked = bool(beyond.any())
         start = beyond & np.isnan(self._runaway_from)
-        if start.any() or beyond.any():
+        if beyond.any():
             self._runaway_from = np.where(
                 beyond, np.where(start, r.depth_mm, self._runaway_from), np.nan
             )
@@ -194,9 +204,13 @@ class ForceRules:
         )
         out.depth_target_mm = np.minimum(out.depth_target_mm, allowed)
         if self.predict:
-            # ... and not at all while the carriage is still on its way to the press.
-            travelling = np.abs(out.carriage_y_target_mm - r.carriage_y_mm) > PRESS_ARRIVAL_MM
-            growth = np.where(travelling, np.maximum(self._sent_depth, 0.0), growth)
+            # ... and not at all while the carriage is still on its way to a press: a target that
+            # stands still (a place to press, not a roll's moving target) far from the carriage.
+            target = out.carriage_y_target_mm
+            placed = np.abs(target - self._sent_y) < PRESS_TARGET_STILL_MM
+            travelling = placed & (np.abs(target - r.carriage_y_mm) > PRESS_ARRIVAL_MM)
+            light = np.maximum(self._sent_depth, PRESS_TRAVEL_DEPTH_FRACTION * person)
+            growth = np.where(travelling, np.minimum(growth, light), growth)
             out.depth_target_mm = np.minimum(out.depth_target_mm, growth)
         # The depth motor is slower than the carriage: rollers still deeper than the place the
         # carriage is heading to may go hold it where it is until they are back in.

@@ -76,6 +76,8 @@ class HeatRules:
         self._temp_at_on: FloatArray = np.full((n, h), np.nan, order="F")
         self._prev_temps: FloatArray = np.full((n, h), np.nan, order="F")
         self._same_since: FloatArray = np.full((n, h), np.nan, order="F")
+        self._same_tracked = False
+        self._current_tracked = False
 
     def sent(self, heater_target_c: FloatArray) -> None:
         """The heater targets of the frame that went to the chair (after every rule)."""
@@ -174,6 +176,14 @@ class HeatRules:
         """A reading that keeps the same bits for HEATER_SENSOR_FROZEN_S is not a sensor."""
         same = temps == self._prev_temps
         self._prev_temps = temps.copy(order="F")
+        if not same.any():
+            # The common case, cheaply: every reading moved.
+            if self._same_tracked:
+                self._same_since.fill(np.nan)
+                self._same_tracked = False
+            self.log.edge(HEATER_SENSOR_FROZEN, False, now_s, 0.0, HEATER_SENSOR_FROZEN_S)
+            return
+        self._same_tracked = True
         np.copyto(self._same_since, np.nan, where=~same)
         np.copyto(self._same_since, now_s, where=same & np.isnan(self._same_since))
         frozen = same & ((now_s - self._same_since) >= HEATER_SENSOR_FROZEN_S) & ~implausible
@@ -196,6 +206,16 @@ class HeatRules:
             return False
         log = self.log
         on = currents > HEATER_CURRENT_ON_FRACTION * self.nominal_current_a
+        if not on.any() and not self._sent.any():
+            # No heater powered, none asked to be (most massage programs), cheaply.
+            if self._current_tracked:
+                for since in (self._leak_since, self._on_since, self._cold_since):
+                    since.fill(np.nan)
+                self._current_tracked = False
+            for rule in (HEATER_RELAY_STUCK, HEATER_NO_CURRENT, HEATER_UNRESPONSIVE):
+                log.edge(rule, False, now_s, 0.0, 0.0)
+            return True
+        self._current_tracked = True
         # A relay stuck on: current while the frames sent said off, or while the reading is
         # past the target by more than the board's own on/off band.
         leak = on & ((self._sent <= 0) | (temps > self._sent + HEATER_OVERRUN_C))

@@ -176,3 +176,9 @@ The scan places landmarks within about 10 mm."""
 MAP_CONTACT_MISMATCH_MM = 15.0
 """Likewise for where the back is: the median difference of the depth at which the rollers meet
 the back, over the back the map and the pass both know."""
+PRESS_TARGET_STILL_MM = 0.5
+"""A carriage target that moved less than this since the last frame is a place to press (a
+shiatsu point), not the moving target of a roll."""
+PRESS_TRAVEL_DEPTH_FRACTION = 0.25
+"""On its way to a press the rollers may stay in light contact: this share of the comfortable
+depth (as the compiler's approach to a zone)."""

@@ -268,7 +268,7 @@ class SafetySupervisor:
             self._supply_cut |= latched & cut
         if self._supply_cut.any() and self.description.supply_relay:
             out.supply_off = self._supply_cut.copy()
-        self._force.sent(out.depth_target_mm)
+        self._force.sent(out)
         self._heat.sent(out.heater_target_c)
         return out
 
