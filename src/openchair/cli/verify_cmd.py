@@ -25,6 +25,7 @@ from rich.table import Table
 
 from openchair.programs import ProgramError, ProgramLibrary, load_program
 from openchair.programs.model import Program
+from openchair.verify.corners import corner_population
 from openchair.verify.result import VerifyResult
 from openchair.verify.rules import RULE_BY_NAME, RULE_NAMES
 from openchair.verify.runner import estimate_chair_ticks, verify
@@ -130,6 +131,14 @@ def register(app: typer.Typer) -> None:
             int, typer.Option(min=1, max=100_000, help="How many simulated bodies.")
         ] = DEFAULT_BODIES,
         seed: Annotated[int, typer.Option(help="Seed of the body population.")] = 0,
+        population_kind: Annotated[
+            str,
+            typer.Option(
+                "--population",
+                help="random (--bodies from the sampler) or corners (the 64 worst-case bodies: "
+                "every sampled parameter at its bounds).",
+            ),
+        ] = "random",
         intensity: Annotated[int, typer.Option(min=1, max=5, help="1..5")] = 3,
         workers: Annotated[
             int | None, typer.Option(min=1, max=64, help="Processes (default: every core).")
@@ -141,6 +150,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Scan and run programs on simulated bodies; check every tick (exit 1 if any fails)."""
         chosen = _load([*(programs or []), *(extra or [])])
+        if population_kind not in ("random", "corners"):
+            raise typer.BadParameter(
+                f"{population_kind!r}: use random or corners", param_hint="--population"
+            )
+        people = corner_population(seed) if population_kind == "corners" else None
+        if people is not None:
+            bodies = len(people)
         console = Console(stderr=True)
         total = estimate_chair_ticks(chosen, bodies)
         console.print(
@@ -170,6 +186,7 @@ def register(app: typer.Typer) -> None:
                     intensity=intensity,
                     workers=workers,
                     progress=advance,
+                    people=people,
                 )
             except KeyboardInterrupt:
                 console.print("verification interrupted: no result")
