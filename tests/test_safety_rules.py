@@ -34,7 +34,8 @@ def readings(t: float = 0.0, **over: object) -> Readings:
         force_right_n=np.full(N, 10.0),
         shoulder_sensor=np.zeros(N, dtype=bool),
         air_pressure_kpa=np.zeros((N, DESC.n_air_zones)),
-        heater_temp_c=np.full((N, DESC.n_heaters), 30.0),
+        # A live sensor's last bits always move (a reading frozen to the bit is a fault).
+        heater_temp_c=np.full((N, DESC.n_heaters), 30.0 + 0.02 * ((t * 7.3) % 1.0)),
         backrest_angle_deg=np.full(N, 120.0),
         legrest_angle_deg=np.full(N, 30.0),
         backrest_current_a=np.full(N, 0.05),
@@ -154,24 +155,74 @@ def test_heater_target_capped_off_above_43_and_broken_sensors_disable_it() -> No
 
 
 def test_a_stuck_heater_sensor_and_an_unexplained_rise_are_faults() -> None:
-    sup = SafetySupervisor(DESC, MAPS)
+    # A board without heater current sensing: the reading alone tells.
+    no_current = ChairDescription(heater_current_a=0.0)
+    sup = SafetySupervisor(no_current, MAPS)
     t = 0.0
     while t < LIM.heater_sensor_stuck_s + 1:
         out = sup.filter(program_frame(), readings(t), t)
         t += 0.5
     assert np.all(out.heater_target_c[:, 0] == 0.0)
     assert (0, sv.HEATER_STUCK_SENSOR) in rules(sup)
+    # ... and a heater it can no longer see is a heater it no longer supervises: power off.
+    assert sup.latched_rule == [sv.HEATER_UNSUPERVISED] * N
+    assert is_safe(out, 0) and not out.supply_off.any()  # the rollers (at 30 mm) retract first
+    latched_s = max(e.time_s for e in sup.events if e.rule == sv.HEATER_UNSUPERVISED)
+    while t < latched_s + sv.SUPPLY_CUT_GRACE_S + 0.5:
+        out = sup.filter(program_frame(), readings(t), t)
+        t += 0.5
+    assert out.supply_off.all()  # ... and 5 s later, whether or not they did
     # Heater commanded off, yet warming 0.15 °C/s: a relay stuck on.
-    sup = SafetySupervisor(DESC, MAPS)
+    sup = SafetySupervisor(no_current, MAPS)
     f = program_frame()
     f.heater_target_c[:] = 0.0
     t = 0.0
     while t < 60.0:
-        temps = np.array([[30.0 + max(0.0, t - 20) * 0.15, 30.0], [30.0, 30.0]])
+        temps = readings(t).heater_temp_c
+        temps[0, 0] += max(0.0, t - 20) * 0.15
         out = sup.filter(f, readings(t, heater_temp_c=temps), t)
         t += 0.5
     assert sup.latched_rule == [sv.HEATER_RUNAWAY, None]
     assert is_safe(out, 0)
+    # The heater that does not obey loses its power once the rollers are in (5 s at most).
+    assert out.supply_off.tolist() == [True, False]
+
+
+def test_heater_current_shows_a_relay_stuck_on_a_frozen_reading_and_a_lost_heater() -> None:
+    sup = SafetySupervisor(DESC, MAPS)
+    off = program_frame()
+    off.heater_target_c[:] = 0.0
+    h = DESC.n_heaters
+    current = np.zeros((N, h))
+    current[0, 1] = DESC.heater_current_a  # the calves' relay of chair 0 conducts
+    t = 0.0
+    while t < 0.5:
+        r = readings(t, heater_current_a=current, depth_mm=np.zeros(N))
+        out = sup.filter(off, r, t)
+        t += 0.01
+    assert sup.latched_rule == [sv.HEATER_RELAY_STUCK, None]
+    assert out.supply_off.tolist() == [True, False]  # rollers are in: power off at once
+    # A reading with the same bits for 10 s: that heater is off for the session.
+    sup = SafetySupervisor(DESC, MAPS)
+    on = np.zeros((N, h))
+    on[:, 0] = DESC.heater_current_a  # the back heater is on, as commanded
+    t = 0.0
+    while t < sv.HEATER_SENSOR_FROZEN_S + 0.5:
+        temps = readings(t).heater_temp_c
+        temps[1, 0] = 35.0
+        out = sup.filter(program_frame(), readings(t, heater_temp_c=temps, heater_current_a=on), t)
+        t += 0.1
+    frozen = [chair for chair, rule in rules(sup) if rule == sv.HEATER_SENSOR_FROZEN]
+    assert frozen == [1]
+    assert out.heater_target_c[1, 0] == 0.0 and out.heater_target_c[0, 0] == 40.0
+    assert not sup.latched.any()  # the current still shows whether it obeys: no need to stop
+    # Driven far above its reading, yet no current: its cut-out opened.
+    cold = on.copy()
+    cold[0, 0] = 0.0
+    while t < sv.HEATER_SENSOR_FROZEN_S + 3.0:
+        out = sup.filter(program_frame(), readings(t, heater_current_a=cold), t)
+        t += 0.1
+    assert (0, sv.HEATER_NO_CURRENT) in rules(sup) and out.heater_target_c[0, 0] == 0.0
 
 
 def test_air_over_45_kpa_vents_and_no_valve_inflates_longer_than_10_s() -> None:

@@ -46,6 +46,7 @@ def test_healthy_twin_passes_every_part() -> None:
         "backrest",
         "leg rest",
         "watchdog",
+        "supply relay",
         "seat occupancy",
         "stop button",
     ):
@@ -66,10 +67,20 @@ EXPECTED_FAILURE = {
     TwinFault.OCCUPANT_LEAVES: ({"seat occupancy"}, "senses nobody"),
     TwinFault.LEGREST_OBSTRUCTION: ({"leg rest"}, "something caught"),
     TwinFault.OCCUPANT_LEANS_FORWARD: ({"roller force sensors"}, "leaning against the backrest"),
+    TwinFault.DEPTH_MOTOR_RUNAWAY: ({"roller depth"}, "deeper than commanded"),
+    TwinFault.SUPPLY_RELAY_WELDED: ({"supply relay"}, "welded"),
 }
+UNTESTABLE = {TwinFault.THERMAL_CUTOUT_FAILED}
+"""A non-self-resetting cut-out cannot be tried without destroying it: the self-test cannot find
+that fault, and passes (the cut-out is the second protection; the supervisor is the first)."""
 
 
-@pytest.mark.parametrize("fault", list(TwinFault))
+def test_a_failed_thermal_cutout_cannot_be_found_and_the_test_does_not_pretend() -> None:
+    report = report_for(TwinFault.THERMAL_CUTOUT_FAILED)
+    assert report.passed
+
+
+@pytest.mark.parametrize("fault", sorted(set(TwinFault) - UNTESTABLE))
 def test_each_fault_fails_its_part_only_and_names_it(fault: TwinFault) -> None:
     parts, words = EXPECTED_FAILURE[fault]
     report = report_for(fault)

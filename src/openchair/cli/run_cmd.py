@@ -20,10 +20,10 @@ from openchair.cli.body_spec import parse_body
 from openchair.cli.options import seed_option
 from openchair.cli.session_view import live_view, summary_table
 from openchair.control.record import Outcome, SessionRecord
-from openchair.hardware.contract import ChairDriver
+from openchair.hardware.contract import ChairDescription, ChairDriver
 from openchair.hardware.open import open_driver
-from openchair.hardware.twin import TwinChair, TwinFault, UnknownFaultError
-from openchair.hardware.twin.faults import parse_fault
+from openchair.hardware.twin import TwinChair, TwinFault
+from openchair.hardware.twin.faults import check_target, parse_fault
 from openchair.inputs.limits import SPEED_FACTOR_MAX, SPEED_FACTOR_MIN
 from openchair.programs import ProgramError, load_program
 from openchair.scan import load_map
@@ -32,19 +32,25 @@ from openchair.service.factory import ServiceOptions, build_service
 from openchair.service.loop import ChairLoop
 from openchair.service.oneshot import RefusedError, from_program_start, run_once
 from openchair.store.errors import StoreError
+from openchair.verify.truth import TruthPeaks, follow_unattended
 
 
 @dataclass(frozen=True)
 class ScheduledFault:
     fault: TwinFault
     at_s: float
+    target: str | None = None
+    """The heater or air zone the fault breaks (None: the fault's default)."""
 
 
 def parse_fault_at(text: str) -> ScheduledFault:
-    name, _, when = text.partition("@")
+    """``NAME[:TARGET]@SECONDS``, e.g. ``heater_relay_stuck_on:calves@95``."""
+    spec, _, when = text.partition("@")
+    name, _, target = spec.partition(":")
     try:
         fault = parse_fault(name.strip())
-    except UnknownFaultError as err:
+        check_target(fault, target.strip() or None, ChairDescription())
+    except ValueError as err:
         raise typer.BadParameter(str(err), param_hint="--fault") from None
     try:
         at = float(when) if when else 0.0
@@ -56,7 +62,7 @@ def parse_fault_at(text: str) -> ScheduledFault:
         raise typer.BadParameter(
             f"{text!r}: the time must be a number of seconds, 0 or more", param_hint="--fault"
         )
-    return ScheduledFault(fault, at)
+    return ScheduledFault(fault, at, target.strip() or None)
 
 
 def parse_speed(text: str) -> float | None:
@@ -130,6 +136,7 @@ def run_on_twin(
     if maps is None and not scan and twin is not None:
         maps = twin.bodies.true_maps()
     pending = sorted(faults, key=lambda f: f.at_s)
+    peaks = TruthPeaks(twin.bodies) if twin is not None else None
     view: Live | None = None
     last_print = [-1e9]
 
@@ -138,9 +145,12 @@ def run_on_twin(
         if not isinstance(act, SessionActivity):
             return
         s = act.session
+        if twin is not None and peaks is not None:
+            peaks.observe(twin.peek_truth())
         program_s = now_s - s.start_s
         while twin is not None and pending and pending[0].at_s <= program_s:
-            twin.inject(pending.pop(0).fault)
+            due = pending.pop(0)
+            twin.inject(due.fault, target=due.target)
         if view is not None and s.ticks % 10 == 0:
             view.update(live_view(s, program_s))
         elif console is not None and not live and program_s - last_print[0] >= 60.0:
@@ -188,6 +198,7 @@ def run_on_twin(
                 scan=scan,
                 on_scanned=on_scanned,
                 person=person,
+                check_map=body_map is not None,
             )
         )
     except RefusedError as err:
@@ -200,7 +211,13 @@ def run_on_twin(
         message = outcome.scan.message if outcome.scan is not None else "scan failed"
         typer.echo(message if message.startswith("scan") else f"scan: {message}", err=True)
         raise typer.Exit(1)
-    return from_program_start(outcome.record, outcome.start_s)
+    record = from_program_start(outcome.record, outcome.start_s)
+    if twin is not None and peaks is not None:
+        # The twin's truth beside the sensed peaks; after a fault, the chair left to itself a
+        # while with the person still seated.
+        after = follow_unattended(twin, peaks) if faults else {}
+        record.truth = [{**peaks.chair(0), **after}]
+    return record
 
 
 def open_cli_driver(spec: str, body: BodyParams, seed: int) -> ChairDriver:
@@ -241,7 +258,8 @@ def register(app: typer.Typer) -> None:
         fault: Annotated[
             list[str] | None,
             typer.Option(
-                help="Inject a twin fault NAME@SECONDS after the program starts (repeatable)."
+                help="Inject a twin fault NAME[:HEATER or ZONE]@SECONDS after the program "
+                "starts (repeatable), e.g. heater_relay_stuck_on:calves@95."
             ),
         ] = None,
         seed: Annotated[int, seed_option("Seed for the twin's sensor noise.")] = 0,

@@ -29,6 +29,7 @@ from openchair.cli.options import seed_option
 from openchair.inputs.outputs import OutputPathError, prepare_output_dir, write_error
 from openchair.programs import ProgramError, ProgramLibrary, load_program
 from openchair.programs.model import Program
+from openchair.verify.corners import corner_population
 from openchair.verify.result import VerifyResult
 from openchair.verify.rules import RULE_BY_NAME, RULE_NAMES
 from openchair.verify.runner import estimate_chair_ticks, verify
@@ -141,7 +142,9 @@ def register(app: typer.Typer) -> None:
         population: Annotated[
             str,
             typer.Option(
-                help="parametric (stature-scaled bodies) or ansur (measured persons of the survey)."
+                help="parametric (stature-scaled bodies), ansur (measured persons of the "
+                "survey) or corners (the 64 worst-case bodies: every sampled parameter at its "
+                "bounds)."
             ),
         ] = "parametric",
         intensity: Annotated[int, typer.Option(min=1, max=5, help="1..5")] = 3,
@@ -154,9 +157,10 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Scan and run programs on simulated bodies; check every tick (exit 1 if any fails)."""
-        if population not in POPULATIONS:
+        if population not in (*POPULATIONS, "corners"):
             raise typer.BadParameter(
-                f"{population!r} is not one of {', '.join(POPULATIONS)}", param_hint="--population"
+                f"{population!r}: use {', '.join(POPULATIONS)} or corners",
+                param_hint="--population",
             )
         chosen = _load([*(programs or []), *(extra or [])])
         if report is not None:
@@ -165,6 +169,9 @@ def register(app: typer.Typer) -> None:
                 prepare_output_dir(report, "report")
             except OutputPathError as err:
                 raise typer.BadParameter(str(err), param_hint="--report") from None
+        people = corner_population(seed) if population == "corners" else None
+        if people is not None:
+            bodies = len(people)
         console = Console(stderr=True)
         total = estimate_chair_ticks(chosen, bodies)
         console.print(
@@ -195,6 +202,7 @@ def register(app: typer.Typer) -> None:
                     workers=workers,
                     progress=advance,
                     population_source=population,
+                    people=people,
                 )
             except KeyboardInterrupt:
                 console.print("verification interrupted: no result")

@@ -56,14 +56,19 @@ class SessionRecord:
     chairs: list[ChairRecord]
     events: list[SafetyEvent]
     limits: dict[str, float] = field(default_factory=dict)
+    truth: list[dict[str, float]] | None = None
+    """On the twin: per chair, the body's true peaks (beside the sensed ones in ``chairs``)."""
 
     def to_dict(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "program": self.program_id,
             "chairs": [c.to_dict() for c in self.chairs],
             "limits": self.limits,
             "safety_events": [e.to_dict() for e in self.events],
         }
+        if self.truth is not None:
+            out["truth"] = self.truth
+        return out
 
 
 class Accumulator:

@@ -22,11 +22,13 @@ from pydantic import ValidationError
 from openchair.body.bodymap import BodyMapBatch
 from openchair.body.landmarks import LANDMARK_INDEX, REGION_NAMES
 from openchair.control.record import Accumulator, ChairRecord, Outcome, SessionRecord
-from openchair.hardware.contract import ChairDescription, ChairDriver, Commands, Readings
+from openchair.hardware.contract import ChairDriver, Commands, Readings
 from openchair.programs.compiler import RECLINE_PRESETS, CompiledProgram
 from openchair.programs.model import Program, Step
+from openchair.safety.driver import SupervisedDriver as SupervisedDriver
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
-from openchair.safety.supervisor import STOP_RULES, SafetySupervisor
+from openchair.safety.rules import STOP_RULES
+from openchair.safety.supervisor import SafetySupervisor
 
 BoolArray = npt.NDArray[np.bool_]
 
@@ -124,28 +126,6 @@ def check_focus_zone(zone: object) -> str:
         msg = err.errors()[0].get("msg", "invalid zone") if err.errors() else "invalid zone"
         raise CommandError(f"focus: {str(msg).removeprefix('Value error, ')}") from None
     return zone
-
-
-class SupervisedDriver:
-    """The only way to a driver: every frame goes through the supervisor first."""
-
-    def __init__(self, driver: ChairDriver, supervisor: SafetySupervisor) -> None:
-        if driver.batch_size != supervisor.batch_size:
-            raise ValueError("driver and supervisor must serve the same number of chairs")
-        self._driver = driver
-        self.supervisor = supervisor
-
-    @property
-    def description(self) -> ChairDescription:
-        return self._driver.description
-
-    def read(self, now_s: float) -> Readings:
-        return self._driver.read(now_s)
-
-    def write(self, setpoints: Commands, readings: Readings, now_s: float) -> Commands:
-        frame = self.supervisor.filter(setpoints, readings, now_s)
-        self._driver.write(frame, now_s)
-        return frame
 
 
 def with_zone(program: Program, zone: str) -> Program:

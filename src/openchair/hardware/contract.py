@@ -65,6 +65,9 @@ class BoardFault(enum.IntFlag):
     """A recline motor drew more current than the board allows and was cut."""
     ENCODER = 8
     """An encoder reported an impossible jump."""
+    SUPPLY_OPEN = 16
+    """The supply relay is open: no actuator has power (opened by the controller's
+    ``Commands.supply_off`` or by the board's watchdog)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,17 @@ class ChairDescription:
     foot_roller_levels: int = 3
     watchdog_timeout_s: float = 0.25
     has_shoulder_sensor: bool = True
+    # Protective devices, independent of the actuators they protect (IEC 60335-1 cl. 19).
+    supply_relay: bool = True
+    """A relay in every actuator's supply that ``Commands.supply_off`` opens, and that the
+    board's watchdog opens by itself ``watchdog_supply_cut_s`` after it trips."""
+    watchdog_supply_cut_s: float = 5.0
+    """Time the watchdog's safe state has to retract the rollers before it cuts the supply."""
+    heater_cutout_c: float | None = 42.8
+    """Each heater's non-self-resetting thermal cut-out opens at this temperature (None: none)."""
+    heater_current_a: float = 2.0
+    """A powered heater's nominal current, reported in ``Readings.heater_current_a`` (0: the
+    board does not sense heater current)."""
 
     @property
     def n_air_zones(self) -> int:
@@ -156,6 +170,12 @@ class Commands:
     backrest_angle_target_deg: FloatArray
     legrest_angle_target_deg: FloatArray
     foot_roller_level: IntArray
+    supply_off: BoolArray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """True opens the chair's supply relay (no power to any actuator); left empty: all False."""
+
+    def __post_init__(self) -> None:
+        if not self.supply_off.size and self.carriage_y_target_mm.shape[0]:
+            self.supply_off = np.zeros(self.carriage_y_target_mm.shape[0], dtype=bool)
 
     @property
     def batch_size(self) -> int:
@@ -199,6 +219,27 @@ class Commands:
             legrest_angle_target_deg=_hold(legrest_angle_deg, d.legrest_angle_min_deg),
             foot_roller_level=np.zeros(n, dtype=np.int64),
         )
+
+    @classmethod
+    def safe_holding(cls, description: ChairDescription, readings: Readings) -> Commands:
+        """The safe state with the carriage and recline held where ``readings`` see them
+        (clipped into the chair's ranges, so the frame is valid whatever the readings say)."""
+        d, r = description, readings
+        return cls.safe(
+            d,
+            r.batch_size,
+            np.clip(r.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm),
+            np.clip(r.backrest_angle_deg, d.backrest_angle_min_deg, d.backrest_angle_max_deg),
+            np.clip(r.legrest_angle_deg, d.legrest_angle_min_deg, d.legrest_angle_max_deg),
+        )
+
+    def overlay(self, source: Commands, chairs: BoolArray) -> None:
+        """Replace this frame's fields by ``source``'s for the chairs in the mask (each field a
+        new array: arrays shared with other frames are never written to)."""
+        for name in _COMMAND_FIELDS:
+            target = getattr(self, name)
+            m = chairs if target.ndim == 1 else chairs[:, None]
+            setattr(self, name, np.where(m, getattr(source, name), target).astype(target.dtype))
 
     def copy(self) -> Commands:
         """A copy sharing no memory, with the (N, zones) and (N, heaters) fields column-major.
@@ -349,6 +390,8 @@ class Readings:
     occupied: BoolArray
     stop_button: BoolArray
     fault_flags: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    heater_current_a: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))
+    """(N, n_heaters) heater currents, when the board senses them (empty otherwise)."""
 
     @property
     def batch_size(self) -> int:
@@ -359,7 +402,8 @@ class Readings:
         values: dict[str, object] = {}
         for f in dataclasses.fields(self):
             v = getattr(self, f.name)
-            values[f.name] = v[chairs].copy() if isinstance(v, np.ndarray) else v
+            batched = isinstance(v, np.ndarray) and v.shape[:1] == (self.batch_size,)
+            values[f.name] = v[chairs].copy() if batched else v
         return dataclasses.replace(self, **values)  # type: ignore[arg-type]
 
 

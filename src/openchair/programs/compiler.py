@@ -193,6 +193,7 @@ class CompiledProgram:
         self._fixed = [self._fixed_fields(i) for i in range(len(self._plans))]
         self._approach = self._approaches()
         self._approach_max_s = [float(seconds.max()) for seconds, _ in self._approach]
+        self._no_heat = _frozen(np.zeros((self.batch_size, description.n_heaters), order="F"))
         self._knead_in = _frozen(np.ones(self.batch_size, dtype=np.int64))
         self._knead_out = _frozen(np.full(self.batch_size, -1, dtype=np.int64))
 
@@ -410,7 +411,9 @@ class CompiledProgram:
             tap_rate_hz=fixed.tap_rate_hz,
             tap_mode=fixed.tap_mode,
             air_pressure_target_kpa=air,
-            heater_target_c=fixed.heater_target_c,
+            # The last frame of a program asks for no heat: a session that ends with it (rollers
+            # in and upright already, so no finishing frames follow) leaves no heater on.
+            heater_target_c=fixed.heater_target_c if tick < self.n_ticks - 1 else self._no_heat,
             backrest_angle_target_deg=fixed.backrest_angle_target_deg,
             legrest_angle_target_deg=fixed.legrest_angle_target_deg,
             foot_roller_level=fixed.foot_roller_level,

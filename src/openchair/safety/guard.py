@@ -4,7 +4,8 @@ The self-test exists to see faults that the supervisor would latch on at once (a
 a stuck heater sensor, a board that loses frames), and a technician may run it on an empty chair.
 So it does not run under the full supervisor, but its frames still never reach a driver unchecked:
 this guard keeps every physical limit of ``limits.py`` that does not depend on knowing the person
-(force, depth, heat, air, chair ranges) and the stop button.
+(force, depth, heat, air, chair ranges), the stop button, and cuts the supply of a depth motor
+that drives the rollers deeper than commanded (the safe state alone would not stop it).
 """
 
 from __future__ import annotations
@@ -12,8 +13,13 @@ from __future__ import annotations
 import numpy as np
 
 from openchair.hardware.contract import ChairDescription, ChairDriver, Commands, Readings
-from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
-from openchair.safety.supervisor import FORCE_BACKOFF_MM, clamp_to_chair
+from openchair.safety.limits import (
+    DEFAULT_LIMITS,
+    DEPTH_RUNAWAY_MARGIN_MM,
+    FORCE_BACKOFF_MM,
+    SafetyLimits,
+)
+from openchair.safety.supervisor import clamp_to_chair
 
 
 class ServiceGuard:
@@ -24,6 +30,10 @@ class ServiceGuard:
         self.limits = limits
         self.stopped = np.zeros(driver.batch_size, dtype=bool)
         self._last: Readings | None = None
+        self.runaway = np.zeros(driver.batch_size, dtype=bool)
+        """Chairs whose depth motor did not follow its depth: stopped with the supply cut."""
+        self._sent_depth = np.zeros(driver.batch_size)
+        self._runaway_from = np.full(driver.batch_size, np.nan)
 
     @property
     def description(self) -> ChairDescription:
@@ -42,7 +52,9 @@ class ServiceGuard:
         return self._last
 
     def write(self, commands: Commands, now_s: float) -> None:
-        self._driver.write(self.guard(commands, self._last), now_s)
+        frame = self.guard(commands, self._last)
+        self._sent_depth = frame.depth_target_mm.copy()
+        self._driver.write(frame, now_s)
 
     def close(self) -> None:
         self._driver.close()
@@ -72,17 +84,15 @@ class ServiceGuard:
         out.air_pressure_target_kpa = np.where(
             r.air_pressure_kpa > lim.air_pressure_max_kpa, 0.0, out.air_pressure_target_kpa
         )
-        self.stopped |= r.stop_button
+        # Rollers deeper than commanded that keep going deeper: the depth motor does not obey.
+        beyond = r.depth_mm > self._sent_depth + DEPTH_RUNAWAY_MARGIN_MM
+        self._runaway_from = np.where(
+            beyond, np.where(np.isnan(self._runaway_from), r.depth_mm, self._runaway_from), np.nan
+        )
+        self.runaway |= beyond & (r.depth_mm - self._runaway_from > DEPTH_RUNAWAY_MARGIN_MM)
+        self.stopped |= r.stop_button | self.runaway
+        if self.runaway.any():
+            out.supply_off = out.supply_off | self.runaway
         if self.stopped.any():
-            safe = Commands.safe(
-                d,
-                self.batch_size,
-                np.clip(r.carriage_y_mm, d.carriage_y_min_mm, d.carriage_y_max_mm),
-                np.clip(r.backrest_angle_deg, d.backrest_angle_min_deg, d.backrest_angle_max_deg),
-                np.clip(r.legrest_angle_deg, d.legrest_angle_min_deg, d.legrest_angle_max_deg),
-            )
-            for name in out.__dataclass_fields__:
-                target = getattr(out, name)
-                m = self.stopped if target.ndim == 1 else self.stopped[:, None]
-                setattr(out, name, np.where(m, getattr(safe, name), target).astype(target.dtype))
+            out.overlay(Commands.safe_holding(d, r), self.stopped)
         return out

@@ -82,3 +82,103 @@ class SafetyLimits:
 
 DEFAULT_LIMITS = SafetyLimits()
 """The limits used unless a caller passes others (tests pass tighter ones)."""
+
+
+# -- Tuning of the supervisor's rules ------------------------------------------------------------
+# Not limits a person or a standard sets, but how the rules look for them. Kept here, beside the
+# limits they serve, so that every number the supervisor acts on is in one file.
+
+ENCODER_MARGIN_MM = 5.0
+"""A carriage reading may move at most 3 ticks' worth of full speed plus this between ticks."""
+SILENT_FORCE_N = 0.5
+SILENT_FORCE_S = 1.0
+SILENT_CONTACT_MM = 5.0
+"""Rollers whose shallowest point (kneading and tapping strokes included) is this far past the
+depth at which the person's scan felt the back (with at least 2 N) always feel it: a force reading
+that stays below SILENT_FORCE_N for SILENT_FORCE_S there means the force sensing is dead. The
+5 mm cover the scan's 5 mm grid on the slope of the back."""
+SILENT_DEPTH_FRACTION = 0.8
+"""Without a contact depth (a map saved before it was kept), rollers at 80 % of the comfortable
+depth count as pressing. Verification found this alone too eager: a region's comfortable depth
+comes from its shallowest point, and at its deep end (the top of a strong lumbar hollow) rollers
+at 80 % may not reach the back at all."""
+FORCE_BACKOFF_MM = 10.0
+"""How far the depth ceiling drops below the current depth when a force limit is crossed."""
+CARRIAGE_WAIT_DEPTH_MM = 2.0
+"""Rollers deeper than the comfortable depth where the carriage is heading, by more than this,
+hold the carriage until they have retracted (found by verification: shiatsu moved on with the
+rollers still out, into a shallower region)."""
+CARRIAGE_LOOKAHEAD_MM = 15.0
+"""How far ahead of the carriage the wait looks: past a full-speed stop (6 mm) and the time the
+depth motor needs for a region step, so a region boundary is seen before it is crossed."""
+CEILING_RECOVERY_MM_S = 2.0
+"""How fast a backed-off depth ceiling rises again once forces are comfortable."""
+HEATER_RISE_UNEXPLAINED_C = 1.5
+HEATER_RISE_WINDOW_S = 20.0
+HEATER_OFF_SETTLE_S = 30.0
+"""A heater commanded off for this long that still warms by HEATER_RISE_UNEXPLAINED_C within
+HEATER_RISE_WINDOW_S is heating by itself (relay stuck on)."""
+HEATER_STUCK_CHANGE_C = 0.05
+"""A driven heater's reading must move by more than this within ``heater_sensor_stuck_s``."""
+EVENT_HOLDOFF_S = 1.0
+"""A rule acting again within this time of its last action continues the same event."""
+AIR_VENT_PAUSE_S = 2.0
+"""A valve that inflated too long is vented for this long before it may inflate again."""
+RECLINE_REVERSE_DEG = 2.0
+"""How far a recline motor backs off the way it came after a current spike."""
+HEATER_CURRENT_ON_FRACTION = 0.5
+"""A heater drawing more than this fraction of its nominal current is powered."""
+HEATER_CURRENT_OFF_S = 0.2
+"""Current in a heater the last frames commanded off, for this long, is a relay stuck on (a relay
+releases in about 20 ms)."""
+HEATER_SENSOR_FROZEN_S = 10.0
+"""A temperature reading unchanged to the bit for this long is a frozen sensor: a live sensor's
+reading always moves in its last bits (the twin's noise is 0.05 °C)."""
+HEATER_RESPONSE_S = 45.0
+HEATER_RESPONSE_RISE_C = 1.0
+"""A heater powered without a break for HEATER_RESPONSE_S warms its surface by several degrees
+(0.15 °C/s nominal, still 0.12 °C/s at -20 % power, less the sensor's lag): a reading that rose
+less than HEATER_RESPONSE_RISE_C is not measuring this heater."""
+DEPTH_RUNAWAY_MARGIN_MM = 3.0
+"""Rollers deeper than the depth last commanded by more than this, and still going deeper by
+more than this, are not following their depth: the depth motor's power is cut."""
+SUPPLY_CUT_RETRACTED_MM = 2.0
+"""Rollers shallower than this are in: a supply cut waiting for them may happen now."""
+HEATER_DRIVEN_MARGIN_C = 3.0
+HEATER_NO_CURRENT_S = 2.0
+"""A heater whose target is HEATER_DRIVEN_MARGIN_C above its reading is surely powered; drawing no
+current for HEATER_NO_CURRENT_S it has lost its power (thermal cut-out open, broken element)."""
+HEATER_OVERRUN_C = 1.0
+"""A board switches its heater off 0.5 °C past the target: current still flowing with the reading
+this far past it is a relay stuck on."""
+FORCE_PREDICT_S = 0.3
+"""How far ahead the force rule looks: the time the depth motor needs to take back a few
+millimetres (0.1 s to reach its 30 mm/s, then 5 mm in under 0.2 s). A force that, rising as
+fast as it does now, would pass the limit within this time is backed off now, before it is
+there."""
+FORCE_RATE_WINDOW_TICKS = 10
+"""The force's rise is measured over this many ticks (0.1 s at 100 Hz), so that the sensor's
+1 N noise does not pass for a rise."""
+DEPTH_GROWTH_IN_CONTACT_MM_S = 20.0
+"""While the rollers press (a force above SILENT_FORCE_N), their depth may grow at most this
+fast: at the stiffest back the population holds (about 8 N/mm at the probe spot) a rise the
+force rule sees 0.1 s late and undoes within FORCE_PREDICT_S."""
+FORCE_RISE_NOISE_N = 3.0
+"""Of the force's rise over FORCE_RATE_WINDOW_TICKS, this much is the sensor's noise (1 N a
+reading, two readings) and does not count for the prediction."""
+PRESS_ARRIVAL_MM = 15.0
+"""A carriage farther than this from where the frame wants it is still on its way: the rollers
+may not go deeper until it is there (a press starts where it is meant to, never on the way)."""
+MAP_LANDMARK_MISMATCH_MM = 30.0
+"""A saved body map whose shoulders or sacrum sit further than this from where the light-contact
+pass finds them is another person's (or an old) map: refused, the person is asked for a scan.
+The scan places landmarks within about 10 mm."""
+MAP_CONTACT_MISMATCH_MM = 15.0
+"""Likewise for where the back is: the median difference of the depth at which the rollers meet
+the back, over the back the map and the pass both know."""
+PRESS_TARGET_STILL_MM = 0.5
+"""A carriage target that moved less than this since the last frame is a place to press (a
+shiatsu point), not the moving target of a roll."""
+PRESS_TRAVEL_DEPTH_FRACTION = 0.25
+"""On its way to a press the rollers may stay in light contact: this share of the comfortable
+depth (as the compiler's approach to a zone)."""

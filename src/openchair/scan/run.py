@@ -170,7 +170,13 @@ def run_scan(
     n = driver.batch_size
     supervised = SupervisedDriver(
         driver,
-        SafetySupervisor(driver.description, provisional_map(n), limits, session_start_s=start_s),
+        SafetySupervisor(
+            driver.description,
+            provisional_map(n),
+            limits,
+            session_start_s=start_s,
+            predict_force=False,
+        ),
     )
     sweep = ScanSweep(
         supervised,

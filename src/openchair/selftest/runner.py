@@ -88,11 +88,18 @@ def run_selftest(
     return _SelfTest(guarded, ticker, limits, progress or (lambda _: None)).run()
 
 
+RUNAWAY_REASON = (
+    "the rollers went deeper than commanded and kept going: the depth motor does not obey "
+    "(its driver shorted?); its power was cut"
+)
+
+
 class _SelfTest:
     def __init__(
         self, driver: ChairDriver, ticker: Ticker, limits: SafetyLimits, progress: Progress
     ) -> None:
         self.ex = Exerciser(driver, ticker)
+        self.guard = driver if isinstance(driver, ServiceGuard) else None
         self.d = driver.description
         self.limits = limits
         self.progress = progress
@@ -117,13 +124,19 @@ class _SelfTest:
             ("recline", self.check_recline),
             ("foot rollers", self.check_foot_rollers),
             ("watchdog", self.check_watchdog),
+            ("supply relay", self.check_supply_relay),
         ]
         self.progress("board link")
         if not self.check_link():
             for name, _ in steps:
                 self._skip(name, "not tested: no working link to the board")
             return SelfTestReport(tuple(self.results), self.ex.elapsed_s)
-        for name, step in steps:
+        for k, (name, step) in enumerate(steps):
+            if self.guard is not None and self.guard.runaway[0]:
+                self._add("roller depth", False, RUNAWAY_REASON)
+                for rest, _ in steps[k:]:
+                    self._skip(rest, "not tested: the chair's power was cut (depth motor)")
+                break
             self.progress(name)
             step()
             self.ex.make_safe()
@@ -589,4 +602,33 @@ class _SelfTest:
                 if not tripped
                 else "stayed tripped after frames resumed"
             ),
+        )
+
+    def check_supply_relay(self) -> None:
+        """The second way to remove power: open the supply relay with a heater asked to heat,
+        and see the board report the supply off and the heater draw nothing, then close it."""
+        if not self.d.supply_relay:
+            self._skip("supply relay", "this chair reports no supply relay")
+            return
+        f = self.ex.frame
+        f.heater_target_c[:, 0] = self.limits.heater_default_target_c
+        f.supply_off = np.ones(1, dtype=bool)
+        opened = self.ex.run(0.3)[-1]
+        f.supply_off = np.zeros(1, dtype=bool)
+        f.heater_target_c[:] = 0.0
+        closed = self.ex.run(0.2)[-1]
+        is_open = bool(opened.fault_flags[0] & BoardFault.SUPPLY_OPEN)
+        current = float(opened.heater_current_a[0].max()) if opened.heater_current_a.size else 0.0
+        reclosed = not (closed.fault_flags[0] & BoardFault.SUPPLY_OPEN)
+        ok = is_open and current == 0.0 and reclosed
+        self._add(
+            "supply relay",
+            ok,
+            "opened (no power, heater drew nothing) and closed again"
+            if ok
+            else "did not open: power stayed on (relay contacts welded?)"
+            if not is_open
+            else f"opened, yet a heater drew {current:.1f} A"
+            if current
+            else "stayed open after it was told to close",
         )

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from openchair.body.bodymap import BodyMapBatch
 from openchair.control.record import SessionRecord
 from openchair.programs.model import Program
+from openchair.safety.mapcheck import compare_maps
 from openchair.safety.supervisor import SafetyEvent
 from openchair.service.activities import ActivityResult
 from openchair.service.service import ChairService
@@ -106,9 +107,12 @@ async def run_once(
     scan: bool,
     on_scanned: Callable[[ActivityResult], None] | None = None,
     person: str | None = None,
+    check_map: bool = False,
 ) -> RunOutcome:
     """Seat ``person`` (if given), scan (unless ``maps`` is given or ``scan`` is off), then run
-    ``program`` to its end."""
+    ``program`` to its end. ``check_map``: a given map is input, not truth; a light-contact pass
+    (the scan) checks it against the person seated first, refuses a map that does not fit, and
+    uses a fitting one only up to what the pass felt (``safety.mapcheck``)."""
     async with service:
         remove = _stop_on_signals(service)
         try:
@@ -126,6 +130,20 @@ async def run_once(
                     return RunOutcome(scanned, None, 0.0)
                 if on_scanned is not None:
                     on_scanned(scanned)
+            elif maps is not None and check_map:
+                answer = await service.scan()
+                if not answer.accepted:
+                    raise RefusedError(answer.reason)
+                scanned = await service.wait_until_idle()
+                if scanned is None or not scanned.ok or scanned.scan is None:
+                    return RunOutcome(scanned, None, 0.0)
+                check = compare_maps(maps, scanned.scan.maps())
+                if not check.ok:
+                    raise RefusedError(
+                        f"the saved body map does not fit the person seated "
+                        f"({check.mismatch[0]}): scan again"
+                    )
+                maps = check.maps
             answer = await service.start(program, intensity, maps=maps)
             if not answer.accepted:
                 raise RefusedError(answer.reason)

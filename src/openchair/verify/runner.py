@@ -289,15 +289,18 @@ def verify(
     progress: ProgressCallback | None = None,
     compiler: type[CompiledProgram] = CompiledProgram,
     population_source: str = "parametric",
+    people: Sequence[BodyParams] | None = None,
 ) -> VerifyResult:
-    """Scan and run every program on ``n_bodies`` sampled bodies; check every tick."""
+    """Scan and run every program on ``n_bodies`` sampled bodies (or on ``people``, e.g. the
+    population's corners); check every tick."""
     if n_bodies < 1:
         raise ValueError(f"bodies: {n_bodies}; verification needs at least one body")
     if not programs:
         raise ValueError("no programs to verify")
     if intensity not in range(1, 6):
         raise ValueError(f"intensity: {intensity} is outside 1..5")
-    people = population(n_bodies, seed, population_source)
+    people = list(people) if people is not None else population(n_bodies, seed, population_source)
+    n_bodies = len(people)
     n_workers = workers or default_workers()
     bounds = chunk_bounds(n_bodies, len(programs), n_workers)
     t0 = time.perf_counter()

@@ -80,6 +80,9 @@ class TwinPhysics:
     encoder_glitch_probability: float = 0.02
     encoder_glitch_mm: float = 200.0
     lean_forward_mm: float = 150.0
+    heater_power_factor: float = 1.0
+    """Heater power against nominal (mains voltage alone moves it by ±20 %): scales both the
+    heating rate and the heater current."""
 
 
 # Noise channels, one column each in the counter-noise draw.
@@ -103,6 +106,10 @@ class TwinTruth:
     air_pressure_kpa: FloatArray
     shoulder_y_mm: FloatArray
     in_safe_state: BoolArray
+    supply_open: BoolArray
+    """No actuator has power (the relay opened, and its contacts were not welded)."""
+    cutout_open: BoolArray
+    """(N, n_heaters) heaters whose thermal cut-out has opened (for good)."""
 
 
 class TwinChair:
@@ -199,6 +206,11 @@ class TwinChair:
         self._valve_stuck = np.zeros((n, d.n_air_zones), dtype=bool, order="F")
         self._stuck_temp = np.zeros((n, d.n_heaters), order="F")
         self._any_fault = False
+        # Protective devices.
+        self._supply_open = np.zeros(n, dtype=bool)
+        self._any_supply_open = False
+        self._cutout_open = np.zeros((n, d.n_heaters), dtype=bool, order="F")
+        self._heater_powered = np.zeros((n, d.n_heaters), dtype=bool, order="F")
 
     # -- the driver contract -------------------------------------------------------------------
 
@@ -289,6 +301,8 @@ class TwinChair:
             air_pressure_kpa=self._pressure,
             shoulder_y_mm=self._shoulder_y,
             in_safe_state=self._watchdog,
+            supply_open=self._supply_open,
+            cutout_open=self._cutout_open,
         )
 
     @property
@@ -356,6 +370,8 @@ class TwinChair:
         if self.time_s - self._oldest_frame_s >= d.watchdog_timeout_s - 1e-9:
             self._trip_watchdogs()
         f = self._frame
+        if self._any_supply_open or f.supply_off.any() or self._watchdog.any():
+            f = self._supply(f)
         # Carriage, depth, width: trapezoidal moves within speed and acceleration limits.
         y, self._vy = _move(
             self._y,
@@ -366,10 +382,14 @@ class TwinChair:
             dt,
         )
         self._y = _clip(y, d.carriage_y_min_mm, d.carriage_y_max_mm)
+        depth_target = f.depth_target_mm
+        if self._any_fault and self._faults[TwinFault.DEPTH_MOTOR_RUNAWAY].any():
+            runaway = self._faults[TwinFault.DEPTH_MOTOR_RUNAWAY] & ~self._supply_open
+            depth_target = np.where(runaway, d.depth_max_mm, depth_target)
         depth, self._vdepth = _move(
             self._depth,
             self._vdepth,
-            f.depth_target_mm,
+            depth_target,
             d.depth_speed_max_mm_s,
             p.depth_accel_mm_s2,
             dt,
@@ -392,10 +412,45 @@ class TwinChair:
         tapping = bool(f.tap_rate_hz.any())
         if tapping:
             self._tap_phase = _wrap_cycle(self._tap_phase + f.tap_rate_hz * dt)
-        self._contact_forces(kneading, tapping)
-        self._recline(dt)
-        self._air(dt)
-        self._heat(dt)
+        self._contact_forces(kneading, tapping, f)
+        self._recline(dt, f)
+        self._air(dt, f)
+        self._heat(dt, f)
+
+    def _supply(self, f: Commands) -> Commands:
+        """The supply relay: opened by the frame or by the watchdog some time after it tripped,
+        unless its contacts are welded. Unpowered, every motor stops where it is (the gears hold:
+        rollers stay at their depth, kneading and tapping heads where they are), the pump stops,
+        the valves fall open and vent, and no heater is powered. Returns the frame the chair's
+        actuators actually follow."""
+        d = self._desc
+        opened = f.supply_off.copy()
+        if self._watchdog.any():
+            opened |= self._watchdog & (
+                self.time_s - self._last_frame_s >= d.watchdog_timeout_s + d.watchdog_supply_cut_s
+            )
+        if not d.supply_relay:
+            opened[:] = False
+        if self._any_fault:
+            opened &= ~self._faults[TwinFault.SUPPLY_RELAY_WELDED]
+        self._supply_open = opened
+        self._any_supply_open = bool(opened.any())
+        if not self._any_supply_open:
+            return f
+        held = Commands.safe(self._desc, self._n, self._y, self._backrest, self._legrest)
+        held.depth_target_mm = self._depth.copy()
+        held.width_target_mm = self._width.copy()
+        # Kneading and tapping heads stay where they are: a speed too small to move the phase,
+        # but not 0, so their stroke still presses.
+        held.knead_speed_cpm = np.where(f.knead_speed_cpm > 0, 1e-300, 0.0)
+        held.tap_rate_hz = np.where(f.tap_rate_hz > 0, 1e-300, 0.0)
+        held.tap_mode = f.tap_mode.copy()
+        out = f.copy()
+        out.overlay(held, opened)
+        self._vy = np.where(opened, 0.0, self._vy)
+        self._vdepth = np.where(opened, 0.0, self._vdepth)
+        self._vwidth = np.where(opened, 0.0, self._vwidth)
+        return out
 
     def _trip_watchdogs(self) -> None:
         """Chairs without a frame for the watchdog timeout go to the safe state and stay there."""
@@ -403,18 +458,19 @@ class TwinChair:
         newly = tripped & ~self._watchdog
         if newly.any():
             safe = self._safe_frame()
+            safe.supply_off = self._frame.supply_off  # an opened supply relay stays open
             for name in self._frame.__dataclass_fields__:
                 getattr(self._frame, name)[newly] = getattr(safe, name)[newly]
         self._watchdog |= tripped
 
-    def _contact_forces(self, kneading: bool, tapping: bool) -> None:
+    def _contact_forces(self, kneading: bool, tapping: bool, f: Commands) -> None:
         """Both rollers' true force, from one lookup of each body's profiles at the carriage.
 
         Without tapping both rollers reach equally far (the tap term is exactly 0.0 and the reach
         before it is never -0.0, so adding it changes no bit) and share one protrusion; the lean
         and the empty seat only apply while a fault is injected.
         """
-        p, f, d = self._p, self._frame, self._desc
+        p, d = self._p, self._desc
         knead: FloatArray | float = 0.0
         if kneading:
             knead = np.where(
@@ -439,10 +495,9 @@ class TwinChair:
             force = np.where(occupied[:, None], force, 0.0)
         self._true_force = np.asfortranarray(force)  # like the noise it is read with
 
-    def _recline(self, dt: float) -> None:
+    def _recline(self, dt: float, f: Commands) -> None:
         """Backrest and legrest toward their targets; a joint already there (the usual case
         during a program) takes no step, does not move and cannot stall."""
-        f = self._frame
         n = self._n
         if (f.backrest_angle_target_deg != self._backrest).any():
             step_b = _clip(
@@ -471,8 +526,8 @@ class TwinChair:
             self._legrest_moving = np.zeros(n, dtype=bool)
             self._legrest_stalled = np.zeros(n, dtype=bool)
 
-    def _air(self, dt: float) -> None:
-        p, f = self._p, self._frame
+    def _air(self, dt: float, f: Commands) -> None:
+        p = self._p
         if self._air_at_rest and not f.air_pressure_target_kpa.any():
             return  # nothing inflates, vents or leaks: every pressure stays exactly 0
         self._air_at_rest = False
@@ -480,7 +535,7 @@ class TwinChair:
         inflating = (target > self._pressure + p.valve_hysteresis_kpa) & ~self._valve_stuck
         venting = (target < self._pressure - p.valve_hysteresis_kpa) & ~self._valve_stuck
         n_inflating = inflating.sum(axis=1, keepdims=True)
-        pump_ok = ~self._faults[TwinFault.PUMP_DEAD][:, None]
+        pump_ok = ~(self._faults[TwinFault.PUMP_DEAD] | self._supply_open)[:, None]
         share = np.where(n_inflating > 0, p.pump_rate_kpa_s / np.maximum(n_inflating, 1), 0.0)
         rise = np.where(inflating & pump_ok, share * dt, 0.0)
         fall = np.where(venting, self._pressure * p.vent_rate_per_s * dt, 0.0)
@@ -489,8 +544,8 @@ class TwinChair:
             self._pressure + rise - fall - leak, 0.0, self._desc.air_pressure_max_kpa
         )
 
-    def _heat(self, dt: float) -> None:
-        p, f = self._p, self._frame
+    def _heat(self, dt: float, f: Commands) -> None:
+        p = self._p
         if (
             self._heat_at_rest
             and not f.heater_target_c.any()
@@ -504,11 +559,22 @@ class TwinChair:
         turn_off = ~on_wanted | (self._heater_temp > target + p.heater_hysteresis_c)
         self._heater_on = (self._heater_on | turn_on) & ~turn_off
         powered = self._heater_on | self._heater_faults[TwinFault.HEATER_RELAY_STUCK_ON]
+        powered &= ~self._cutout_open
+        if self._any_supply_open:
+            powered &= ~self._supply_open[:, None]
+        self._heater_powered = powered
         self._heater_temp = self._heater_temp + dt * (
-            np.where(powered, p.heater_rate_c_s, 0.0)
+            np.where(powered, p.heater_rate_c_s * p.heater_power_factor, 0.0)
             - (self._heater_temp - p.ambient_c) / p.heater_cooling_tau_s
         )
         self._sensor_temp += (self._heater_temp - self._sensor_temp) * (dt / p.sensor_lag_tau_s)
+        cutout = self._desc.heater_cutout_c
+        if cutout is not None:
+            # The cut-out sits on the heater and opens for good once it reaches its temperature.
+            trip = self._heater_temp >= cutout
+            if self._any_fault:
+                trip &= ~self._heater_faults[TwinFault.THERMAL_CUTOUT_FAILED]
+            self._cutout_open |= trip
 
     def _sense(self) -> Readings:
         p = self._p
@@ -552,7 +618,16 @@ class TwinChair:
             occupied=occupied,
             stop_button=self._stop_pressed.copy(),
             fault_flags=self._fault_flags(),
+            heater_current_a=self._heater_currents(),
         )
+
+    def _heater_currents(self) -> FloatArray:
+        """Each heater's current: nominal × power factor while powered, else 0 (a board that
+        senses no heater current reports an empty array)."""
+        nominal = self._desc.heater_current_a
+        if nominal <= 0:
+            return np.zeros((self._n, 0))
+        return np.where(self._heater_powered, nominal * self._p.heater_power_factor, 0.0)
 
     def _encoder_glitches(self, y: FloatArray) -> FloatArray:
         p = self._p
@@ -572,10 +647,11 @@ class TwinChair:
 
     def _fault_flags(self) -> IntArray:
         stalled = self._legrest_stalled
-        if not (self._watchdog.any() or stalled.any()):
+        if not (self._watchdog.any() or stalled.any() or self._any_supply_open):
             return np.zeros(self._n, dtype=np.int64)
         flags = np.where(self._watchdog, int(BoardFault.WATCHDOG | BoardFault.SAFE_STATE), 0)
         flags = flags | np.where(stalled, int(BoardFault.RECLINE_OVERCURRENT), 0)
+        flags = flags | np.where(self._supply_open, int(BoardFault.SUPPLY_OPEN), 0)
         return flags.astype(np.int64)
 
 

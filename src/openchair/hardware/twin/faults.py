@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from openchair.hardware.contract import ChairDescription
+
 
 class TwinFault(enum.StrEnum):
     """Injectable faults. The docstring of each says what a chair with it does."""
@@ -32,6 +34,13 @@ class TwinFault(enum.StrEnum):
     """The person sits forward, off the backrest: the rollers cannot reach the back."""
     LEGREST_OBSTRUCTION = "legrest_obstruction"
     """Something is wedged under the leg rest: lowering it stalls the motor, current spikes."""
+    DEPTH_MOTOR_RUNAWAY = "depth_motor_runaway"
+    """The depth motor drives the rollers out at full speed whatever its target (a shorted
+    driver), until its power is removed."""
+    SUPPLY_RELAY_WELDED = "supply_relay_welded"
+    """The supply relay's contacts are welded: opening it removes no power."""
+    THERMAL_CUTOUT_FAILED = "thermal_cutout_failed"
+    """A heater's thermal cut-out never opens."""
 
 
 PER_HEATER = frozenset(
@@ -40,6 +49,7 @@ PER_HEATER = frozenset(
         TwinFault.TEMP_SENSOR_SHORTED,
         TwinFault.TEMP_SENSOR_STUCK,
         TwinFault.HEATER_RELAY_STUCK_ON,
+        TwinFault.THERMAL_CUTOUT_FAILED,
     }
 )
 PER_ZONE = frozenset({TwinFault.VALVE_STUCK})
@@ -57,3 +67,16 @@ def parse_fault(name: TwinFault | str) -> TwinFault:
     except ValueError:
         known = ", ".join(f.value for f in TwinFault)
         raise UnknownFaultError(f"unknown fault {name!r}; known faults: {known}") from None
+
+
+def check_target(fault: TwinFault, target: str | None, description: ChairDescription) -> None:
+    """Raise ``ValueError`` naming the choices unless ``target`` fits ``fault`` on this chair: a
+    heater for heater faults, an air zone for valve faults, nothing for the others."""
+    if target is None:
+        return
+    if fault in PER_HEATER:
+        description.heater_index(target)
+    elif fault in PER_ZONE:
+        description.air_zone_index(target)
+    else:
+        raise ValueError(f"fault {fault.value!r} takes no target (got {target!r})")
