@@ -26,7 +26,7 @@ from openchair.hardware.serial import (
     ProtocolVersionError,
     SerialDriver,
 )
-from openchair.hardware.serial.board import Board
+from openchair.hardware.serial.board import Board, TwinFaultAt
 from openchair.hardware.serial.emulator import BoardEmulator
 from openchair.hardware.serial.linkfaults import ScheduledLinkFault, parse_link_fault
 from openchair.hardware.twin import TwinChair, TwinFault
@@ -50,7 +50,7 @@ def bodies() -> BodyBatch:
 @contextmanager
 def emulated(
     *,
-    twin_faults: list[tuple[TwinFault, float]] | None = None,
+    twin_faults: list[TwinFaultAt] | None = None,
     link_faults: list[ScheduledLinkFault] | None = None,
     version: int | None = None,
     reply_timeout_s: float = 5.0,
@@ -136,7 +136,8 @@ def test_selftest_over_the_pty_gives_the_twins_verdicts() -> None:
 
 
 def _exercise(driver: ChairDriver) -> list[Readings]:
-    """Everything at once for a second: heat, air, rollers pressing, leg rest lowering."""
+    """Everything at once for a second: heat, air, rollers pressing, leg rest lowering; then the
+    supply relay opened for the last 0.3 s (SUPPLY_OPEN, heater currents falling to 0)."""
     d = driver.description
     r = driver.read(0.0)
     frame = Commands.safe(d, 1, r.carriage_y_mm, r.backrest_angle_deg, r.legrest_angle_deg)
@@ -149,18 +150,29 @@ def _exercise(driver: ChairDriver) -> list[Readings]:
     frame.backrest_angle_target_deg = np.array([110.0])
     out = []
     for k in range(1, 121):
+        frame.supply_off = np.array([k > 90])
         driver.write(frame, (k - 1) * 0.01)
         out.append(driver.read(k * 0.01))
     return out
 
 
-@pytest.mark.parametrize("fault", list(TwinFault))
-def test_every_twin_fault_reaches_the_host_through_the_protocol(fault: TwinFault) -> None:
+@pytest.mark.parametrize(
+    ("fault", "target"),
+    [(f, None) for f in TwinFault] + [(TwinFault.VALVE_STUCK, "seat")],
+)
+def test_every_twin_fault_reaches_the_host_through_the_protocol(
+    fault: TwinFault, target: str | None
+) -> None:
     twin = _twin()
-    twin.inject(fault)
+    twin.inject(fault, target=target)
     expected = _exercise(twin)
-    with emulated(twin_faults=[(fault, 0.0)]) as (_, driver):
+    with emulated(twin_faults=[(fault, 0.0, target)]) as (_, driver):
         got = _exercise(driver)
+    # The supply relay command and the heater currents made the trip (unless no command does).
+    arrive = fault is not TwinFault.LOST_COMMANDS
+    opened = any(int(r.fault_flags[0]) & BoardFault.SUPPLY_OPEN for r in got)
+    assert opened is (arrive and fault is not TwinFault.SUPPLY_RELAY_WELDED)
+    assert bool(np.any([r.heater_current_a for r in got])) is arrive
     for e, g in zip(expected, got, strict=True):
         for f in dataclasses.fields(Readings):
             a, b = getattr(e, f.name), getattr(g, f.name)
@@ -252,7 +264,8 @@ def test_board_reboot_mid_session_is_reported_and_the_massage_not_resumed() -> N
 def test_a_board_of_another_protocol_version_is_refused_with_a_clear_message() -> None:
     with emulated(version=PROTOCOL_VERSION + 1, open_driver=False) as (em, driver):
         with pytest.raises(
-            ProtocolVersionError, match="speaks openchair serial protocol version 2"
+            ProtocolVersionError,
+            match=f"speaks openchair serial protocol version {PROTOCOL_VERSION + 1}",
         ):
             driver.open()
         assert em.board.rejected == 0 and em.board.twin is None  # nothing ever moved
@@ -264,7 +277,10 @@ def test_cli_refuses_a_board_of_another_version_without_a_traceback() -> None:
         _register_commands()
         result = CliRunner().invoke(app, ["selftest", "--driver", f"serial:{em.path}"])
     assert result.exit_code == 2
-    assert "protocol version 2" in result.output and "Traceback" not in result.output
+    assert (
+        f"protocol version {PROTOCOL_VERSION + 1}" in result.output
+        and "Traceback" not in result.output
+    )
 
 
 # -- timing: the watchdog is fed by commands only; heartbeats keep a thinking host's link ---------

@@ -14,13 +14,14 @@ from hypothesis import strategies as st
 
 from openchair.body.batch import BodyBatch
 from openchair.body.model import BodyParams
-from openchair.hardware.contract import ChairDescription, Commands, Readings
+from openchair.hardware.contract import BoardFault, ChairDescription, Commands, Readings
 from openchair.hardware.serial import fields
 from openchair.hardware.serial.board import Board
 from openchair.hardware.serial.fields import WireCoverageError, check_coverage
 from openchair.hardware.serial.framing import FrameDecoder, crc32, encode_frame
 from openchair.hardware.serial.messages import (
     HELLO,
+    PROTOCOL_VERSION,
     TIME,
     BoardHello,
     Codec,
@@ -28,11 +29,13 @@ from openchair.hardware.serial.messages import (
     EventKind,
     MsgType,
     PayloadError,
+    ReadingsHeader,
     decode_description,
     encode_description,
 )
 
 DOC = Path(__file__).parent.parent / "docs" / "PROTOCOL.md"
+V = PROTOCOL_VERSION
 
 
 def test_crc_is_crc32_iso_hdlc() -> None:
@@ -102,6 +105,35 @@ def test_description_round_trips_and_commands_round_trip_within_half_a_step() ->
         assert int(back.knead_direction[0]) == -1
 
 
+def test_the_safety_fields_of_version_2_travel_both_ways() -> None:
+    """Supply relay command, heater currents, SUPPLY_OPEN, and a chair without the protections."""
+    d = ChairDescription()
+    codec = Codec(d)
+    c = Commands.safe(d, 1)
+    c.supply_off = np.array([True])
+    _, back = codec.decode_commands(codec.encode_commands(c, 0))
+    assert back.supply_off.dtype == np.bool_ and bool(back.supply_off[0])
+    r = Board(BodyBatch.from_params([BodyParams.from_percentile(50, "male")]))._advance(0.0).read(0)
+    r.heater_current_a = np.array([[1.734, 0.0]])
+    r.fault_flags = np.array([int(BoardFault.SUPPLY_OPEN | BoardFault.SAFE_STATE)])
+    header = ReadingsHeader(1, 2, 3, 0)
+    _, got = codec.decode_readings(codec.encode_readings(r, header), 0.0)
+    assert np.array_equal(got.heater_current_a, r.heater_current_a)
+    assert BoardFault(int(got.fault_flags[0])) & BoardFault.SUPPLY_OPEN
+
+    bare = dataclasses.replace(
+        d, supply_relay=False, heater_cutout_c=None, heater_current_a=0.0, watchdog_supply_cut_s=2.5
+    )
+    assert decode_description(encode_description(bare)) == bare
+    bare_codec = Codec(bare)
+    assert bare_codec.readings_size == codec.readings_size - 2 * d.n_heaters
+    r.heater_current_a = np.zeros((1, 0))  # such a board senses no heater current
+    _, got = bare_codec.decode_readings(bare_codec.encode_readings(r, header), 0.0)
+    assert got.heater_current_a.shape == (1, 0)
+    with pytest.raises(ValueError, match=r"heater_cutout_c: 0\.001 would read as none"):
+        encode_description(dataclasses.replace(d, heater_cutout_c=0.001))
+
+
 def test_a_value_the_wire_cannot_hold_is_refused_by_name() -> None:
     d = ChairDescription()
     c = Commands.safe(d, 1)
@@ -115,14 +147,14 @@ def test_board_ignores_repeated_and_late_commands_and_refuses_before_hello() -> 
     d = board.description
     codec = Codec(d)
     c = Commands.safe(d, 1)
-    board.receive(encode_frame(1, MsgType.COMMAND, 5, codec.encode_commands(c, 0)), 0.0)
+    board.receive(encode_frame(V, MsgType.COMMAND, 5, codec.encode_commands(c, 0)), 0.0)
     assert board.rejected == 1  # not armed yet
-    board.receive(encode_frame(1, MsgType.HELLO, 0, HELLO.pack(1, 1)), 0.0)
+    board.receive(encode_frame(V, MsgType.HELLO, 0, HELLO.pack(V, V)), 0.0)
     assert board.armed
     for seq in (10, 10, 9, 11):
-        board.receive(encode_frame(1, MsgType.COMMAND, seq, codec.encode_commands(c, 0)), 0.0)
+        board.receive(encode_frame(V, MsgType.COMMAND, seq, codec.encode_commands(c, 0)), 0.0)
     assert board.duplicates == 2
-    board.receive(encode_frame(1, MsgType.POLL, 3, TIME.pack(10)), 0.0)
+    board.receive(encode_frame(V, MsgType.POLL, 3, TIME.pack(10)), 0.0)
     frames = FrameDecoder().feed(b"".join(board.out))
     readings = [f for f in frames if f.type == MsgType.READINGS]
     header, _ = codec.decode_readings(readings[-1].payload, 0.01)
@@ -143,11 +175,11 @@ def _doc_examples() -> dict[str, bytes]:
 def test_the_documented_example_frames_are_what_the_encoder_sends() -> None:
     ex = _doc_examples()
     assert set(ex) == {"HELLO", "POLL", "HEARTBEAT", "BOARD_HELLO", "COMMAND"}
-    assert ex["HELLO"] == encode_frame(1, MsgType.HELLO, 0, HELLO.pack(1, 1))
-    assert ex["POLL"] == encode_frame(1, MsgType.POLL, 7, TIME.pack(1250))
-    assert ex["HEARTBEAT"] == encode_frame(1, MsgType.HEARTBEAT, 9, TIME.pack(1260))
-    hello = BoardHello(1, 0x12345678, "demo").encode()
-    assert ex["BOARD_HELLO"] == encode_frame(1, MsgType.BOARD_HELLO, 0, hello)
+    assert ex["HELLO"] == encode_frame(V, MsgType.HELLO, 0, HELLO.pack(V, V))
+    assert ex["POLL"] == encode_frame(V, MsgType.POLL, 7, TIME.pack(1250))
+    assert ex["HEARTBEAT"] == encode_frame(V, MsgType.HEARTBEAT, 9, TIME.pack(1260))
+    hello = BoardHello(V, 0x12345678, "demo").encode()
+    assert ex["BOARD_HELLO"] == encode_frame(V, MsgType.BOARD_HELLO, 0, hello)
     d = ChairDescription()
     c = Commands.safe(d, 1)
     c.carriage_y_target_mm = np.array([412.3])
@@ -157,7 +189,7 @@ def test_the_documented_example_frames_are_what_the_encoder_sends() -> None:
     c.heater_target_c = np.array([[40.0, 0.0]])
     c.air_pressure_target_kpa[0, d.air_zone_index("seat")] = 20.0
     c.backrest_angle_target_deg = np.array([120.0])
-    assert ex["COMMAND"] == encode_frame(1, MsgType.COMMAND, 8, Codec(d).encode_commands(c, 1260))
+    assert ex["COMMAND"] == encode_frame(V, MsgType.COMMAND, 8, Codec(d).encode_commands(c, 1260))
     # And the decoder reads the documented frames back.
     (frame,) = FrameDecoder().feed(ex["COMMAND"])
     ms, back = Codec(d).decode_commands(frame.payload)
@@ -179,7 +211,7 @@ def test_any_well_framed_message_never_crashes_board_or_host_decoders(
 ) -> None:
     """A frame can pass its CRC and still carry nonsense (a buggy peer): refused, never a crash."""
     board = _BOARD
-    board.receive(encode_frame(1, msg_type, seq, payload), 0.0)
+    board.receive(encode_frame(V, msg_type, seq, payload), 0.0)
     board.out.clear()
     codec = Codec(board.description)
     for decode in (
@@ -204,7 +236,7 @@ def test_emulator_fault_options_parse_or_say_what_is_known() -> None:
     from openchair.hardware.twin import TwinFault
 
     twin, link = split_faults(["pump_dead@30", "drop_bytes=0.01@2", "cable_pulled@5", "duplicate"])
-    assert twin == [(TwinFault.PUMP_DEAD, 30.0)]
+    assert twin == [(TwinFault.PUMP_DEAD, 30.0, None)]
     assert [(f.fault, f.value, f.at_s) for f in link] == [
         (LinkFault.DROP_BYTES, 0.01, 2.0),
         (LinkFault.CABLE_PULLED, 0.0, 5.0),
@@ -216,3 +248,12 @@ def test_emulator_fault_options_parse_or_say_what_is_known() -> None:
         parse_link_fault("drop_bytes=2")
     with pytest.raises(typer.BadParameter, match="link faults: drop_bytes"):
         split_faults(["bogus@3"])
+    twin, _ = split_faults(["thermal_cutout_failed:calves@2", "valve_stuck:seat"])
+    assert twin == [
+        (TwinFault.THERMAL_CUTOUT_FAILED, 2.0, "calves"),
+        (TwinFault.VALVE_STUCK, 0.0, "seat"),
+    ]
+    with pytest.raises(typer.BadParameter, match="this chair has: back, calves"):
+        split_faults(["thermal_cutout_failed:seat@2"])
+    with pytest.raises(typer.BadParameter, match="takes no target"):
+        split_faults(["supply_relay_welded:back"])

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from openchair.body.batch import BodyBatch
 from openchair.cli.body_spec import parse_body
+from openchair.hardware.contract import ChairDescription
 from openchair.hardware.serial.linkfaults import LinkFault, ScheduledLinkFault, parse_link_fault
 from openchair.hardware.serial.messages import PROTOCOL_VERSION
-from openchair.hardware.twin import TwinFault, UnknownFaultError
-from openchair.hardware.twin.faults import parse_fault
+from openchair.hardware.twin import UnknownFaultError
+from openchair.hardware.twin.faults import check_target, parse_fault
+
+if TYPE_CHECKING:
+    from openchair.hardware.serial.board import TwinFaultAt
 
 
 def split_faults(
-    texts: list[str],
-) -> tuple[list[tuple[TwinFault, float]], list[ScheduledLinkFault]]:
-    """``--fault`` values into twin faults (NAME[@S]) and link faults (NAME[=V][@S])."""
-    twin: list[tuple[TwinFault, float]] = []
+    texts: list[str], description: ChairDescription | None = None
+) -> tuple[list[TwinFaultAt], list[ScheduledLinkFault]]:
+    """``--fault`` values into twin faults (NAME[:TARGET][@S], the target a heater or an air
+    zone of ``description``) and link faults (NAME[=V][@S])."""
+    twin: list[TwinFaultAt] = []
     link: list[ScheduledLinkFault] = []
     for text in texts:
         name = text.partition("@")[0].partition("=")[0].strip()
@@ -29,9 +34,12 @@ def split_faults(
             except ValueError as err:
                 raise typer.BadParameter(str(err), param_hint="--fault") from None
             continue
+        spec, _, when = text.partition("@")
+        name, _, target_text = spec.partition(":")
+        target = target_text.strip() or None
         try:
-            fault = parse_fault(name)
-            when = text.partition("@")[2]
+            fault = parse_fault(name.strip())
+            check_target(fault, target, description or ChairDescription())
             at = float(when) if when else 0.0
         except (UnknownFaultError, ValueError) as err:
             known = ", ".join(f.value for f in LinkFault)
@@ -39,7 +47,7 @@ def split_faults(
                 f"{err}; link faults: {known}" if isinstance(err, UnknownFaultError) else str(err),
                 param_hint="--fault",
             ) from None
-        twin.append((fault, at))
+        twin.append((fault, at, target))
     return twin, link
 
 
@@ -53,8 +61,8 @@ def register(app: typer.Typer) -> None:
         fault: Annotated[
             list[str] | None,
             typer.Option(
-                help="A twin fault NAME@SECONDS or a link fault NAME=VALUE@SECONDS (value and "
-                "time optional; repeatable; seconds of board time). Link faults: "
+                help="A twin fault NAME[:HEATER|ZONE]@SECONDS or a link fault NAME=VALUE@SECONDS "
+                "(value and time optional; repeatable; seconds of board time). Link faults: "
                 + ", ".join(f.value for f in LinkFault)
             ),
         ] = None,

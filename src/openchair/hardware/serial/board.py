@@ -42,6 +42,8 @@ from openchair.hardware.serial.messages import (
 from openchair.hardware.twin import TwinChair, TwinFault
 
 ClockMode = Literal["host", "wall"]
+TwinFaultAt = tuple[TwinFault, float, str | None]
+"""A twin fault, the board time it begins, and its heater or air zone (None: the default)."""
 FIRMWARE = "openchair board emulator (digital twin)"
 
 
@@ -67,14 +69,14 @@ class Board:
         clock: ClockMode = "host",
         version: int = PROTOCOL_VERSION,
         boot_id: int = 1,
-        twin_faults: list[tuple[TwinFault, float]] | None = None,
+        twin_faults: list[TwinFaultAt] | None = None,
         log: Callable[[str], None] | None = None,
         link_timeout_s: float | None = None,
     ) -> None:
         """``link_timeout_s``: how long the host may send nothing at all before the board's clock
         runs on by itself (the COMMAND watchdog timeout unless given; tests that compare a run
         with the twin in-process lengthen it, so that a stall of the whole test machine is not
-        taken for a pulled cable)."""
+        taken for a pulled cable). ``twin_faults``: (fault, board seconds, heater or zone)."""
         if bodies.batch_size != 1:
             raise ValueError("a board drives one chair")
         self.description = description or ChairDescription()
@@ -138,11 +140,12 @@ class Board:
         if t is None:
             return twin
         while self._pending_faults and self._pending_faults[0][1] <= t:
-            fault, at = self._pending_faults.pop(0)
+            fault, at, target = self._pending_faults.pop(0)
             if at > twin.time_s:
                 twin.read(at)
-            twin.inject(fault)
-            self._log(f"twin fault {fault.value} at {twin.time_s:.2f} s")
+            twin.inject(fault, target=target)
+            on = f" on {target}" if target else ""
+            self._log(f"twin fault {fault.value}{on} at {twin.time_s:.2f} s")
         if t > twin.time_s:
             twin.read(t)
         return twin

@@ -1,4 +1,4 @@
-"""The field tables of protocol version 1: every value's wire type, scaling and unit.
+"""The field tables of protocol version 2: every value's wire type, scaling and unit.
 
 A number travels as a little-endian integer: ``raw = round(value × per_unit)`` and ``value = raw /
 per_unit`` (division by the integer keeps a decoded value within a range whose ends are whole
@@ -52,6 +52,9 @@ class WireField:
     per: Per = "chair"
     kind: Kind = "num"
     note: str = ""
+    none_raw: int | None = None
+    """For a value that may be None (``heater_cutout_c``): the raw count that stands for None;
+    a real value that would encode to it is refused."""
 
     @property
     def wire_type(self) -> str:
@@ -85,6 +88,7 @@ COMMAND_FIELDS: tuple[WireField, ...] = (
     WireField("backrest_angle_target_deg", "h", 100),
     WireField("legrest_angle_target_deg", "h", 100),
     WireField("foot_roller_level", "B", 1, note="0 = off"),
+    WireField("supply_off", "B", kind="bool", note="1 = open the supply relay (v2)"),
 )
 """The COMMAND payload after ``host_time_ms``, in this order."""
 
@@ -104,6 +108,13 @@ READINGS_FIELDS: tuple[WireField, ...] = (
     WireField("occupied", "B", kind="bool", note="1 = someone seated"),
     WireField("stop_button", "B", kind="bool", note="1 = pressed"),
     WireField("fault_flags", "H", 1, note="bit field, see below"),
+    WireField(
+        "heater_current_a",
+        "h",
+        1000,
+        per="heater",
+        note="(v2) only if DESCRIPTION heater_current_a > 0",
+    ),
 )
 """The READINGS payload after its 10-byte prefix (§5.3), in this order."""
 
@@ -137,6 +148,10 @@ DESCRIPTION_FIELDS: tuple[WireField, ...] = (
     WireField("foot_roller_levels", "B", 1),
     WireField("watchdog_timeout_s", "H", 1000),
     WireField("has_shoulder_sensor", "B", kind="bool"),
+    WireField("supply_relay", "B", kind="bool", note="(v2) 1 = has a supply relay"),
+    WireField("watchdog_supply_cut_s", "H", 100, note="(v2)"),
+    WireField("heater_cutout_c", "H", 100, note="(v2) 0 = no cut-out", none_raw=0),
+    WireField("heater_current_a", "H", 1000, note="(v2) 0 = heater current not sensed"),
 )
 """The DESCRIPTION payload, in this order (the command ranges use the commands' scaling)."""
 

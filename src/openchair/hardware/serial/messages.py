@@ -26,7 +26,7 @@ from openchair.hardware.serial.fields import (
     check_coverage,
 )
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
 """The version this openchair speaks; the board's BOARD_HELLO must name the same."""
 MAGIC = b"OC"
 
@@ -154,8 +154,13 @@ def encode_description(d: ChairDescription) -> bytes:
             out.append(len(value))
             for name in value:
                 out += _pack_str(name)
+        elif value is None and f.none_raw is not None:
+            out += struct.pack("<" + f.code, f.none_raw)
         else:
-            out += struct.pack("<" + f.code, _raw(f, float(value)))
+            raw = _raw(f, float(value))
+            if raw == f.none_raw:
+                raise ValueError(f"{f.name}: {value:g} would read as none on the wire")
+            out += struct.pack("<" + f.code, raw)
     return bytes(out)
 
 
@@ -180,6 +185,8 @@ def decode_description(payload: bytes) -> ChairDescription:
                 at += f.size
                 if f.kind == "bool":
                     values[f.name] = bool(raw)
+                elif f.none_raw is not None and raw == f.none_raw:
+                    values[f.name] = None
                 elif f.name == "foot_roller_levels":
                     values[f.name] = int(raw)
                 else:
@@ -205,11 +212,24 @@ def _raw(f: WireField, value: float) -> int:
 
 
 class _Table:
-    """One field table laid out for a chair with ``n_zones`` air zones and ``n_heaters`` heaters."""
+    """One field table laid out for a chair with ``n_zones`` air zones and ``n_heaters`` heaters.
 
-    def __init__(self, table: tuple[WireField, ...], n_zones: int, n_heaters: int) -> None:
+    ``absent`` names per-heater or per-zone fields this chair does not have (``heater_current_a``
+    of a board that senses no heater current): they take no bytes and decode as empty columns.
+    """
+
+    def __init__(
+        self,
+        table: tuple[WireField, ...],
+        n_zones: int,
+        n_heaters: int,
+        absent: frozenset[str] = frozenset(),
+    ) -> None:
         self.fields = table
-        self.counts = [{"chair": 1, "zone": n_zones, "heater": n_heaters}[f.per] for f in table]
+        self.counts = [
+            0 if f.name in absent else {"chair": 1, "zone": n_zones, "heater": n_heaters}[f.per]
+            for f in table
+        ]
         self.format = "".join(f.code * c for f, c in zip(table, self.counts, strict=True))
         self.struct = struct.Struct("<" + self.format)
         self.per_unit = np.repeat([f.per_unit for f in table], self.counts).astype(np.float64)
@@ -221,9 +241,13 @@ class _Table:
         self.slices = [slice(int(e - c), int(e)) for e, c in zip(ends, self.counts, strict=True)]
 
     def values(self, obj: object) -> FloatArray:
-        return np.concatenate(
-            [np.asarray(getattr(obj, f.name), dtype=np.float64).reshape(-1) for f in self.fields]
-        )
+        parts = []
+        for f, count in zip(self.fields, self.counts, strict=True):
+            v = np.asarray(getattr(obj, f.name), dtype=np.float64).reshape(-1)
+            if v.size != count:
+                raise ValueError(f"{f.name}: {v.size} values, this chair's layout has {count}")
+            parts.append(v)
+        return np.concatenate(parts)
 
 
 class Codec:
@@ -234,7 +258,8 @@ class Codec:
         self.description = description
         n_z, n_h = description.n_air_zones, description.n_heaters
         self.commands = _Table(COMMAND_FIELDS, n_z, n_h)
-        self.readings = _Table(READINGS_FIELDS, n_z, n_h)
+        no_current = frozenset({"heater_current_a"} if description.heater_current_a <= 0 else ())
+        self.readings = _Table(READINGS_FIELDS, n_z, n_h, absent=no_current)
         self.command_size = TIME.size + self.commands.struct.size
         self.readings_size = READINGS_PREFIX.size + self.readings.struct.size
         self.last_missing: tuple[str, ...] = ()
@@ -270,6 +295,8 @@ class Codec:
             v = values[s]
             if f.per != "chair":
                 parts[f.name] = v.reshape(1, -1).copy()
+            elif f.kind == "bool":
+                parts[f.name] = v != 0
             elif f.code in "bB":
                 parts[f.name] = v.astype(np.int64)
             else:
