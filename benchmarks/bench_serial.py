@@ -19,7 +19,7 @@ from openchair.hardware.serial import SerialDriver
 from openchair.hardware.serial.board import Board
 from openchair.hardware.serial.emulator import BoardEmulator
 from openchair.hardware.serial.framing import FrameDecoder, encode_frame
-from openchair.hardware.serial.messages import Codec, MsgType, ReadingsHeader
+from openchair.hardware.serial.messages import PROTOCOL_VERSION, Codec, MsgType, ReadingsHeader
 
 
 def codec_costs(n: int = 5000) -> dict[str, float]:
@@ -43,13 +43,17 @@ def codec_costs(n: int = 5000) -> dict[str, float]:
         occupied=np.array([True]),
         stop_button=np.array([False]),
         fault_flags=np.zeros(1, dtype=np.int64),
+        heater_current_a=np.array([[1.8, 0.0]]),
     )
     rframe = encode_frame(
-        1, MsgType.READINGS, 1, codec.encode_readings(twin_readings, ReadingsHeader(1, 1, 0, 1))
+        PROTOCOL_VERSION,
+        MsgType.READINGS,
+        1,
+        codec.encode_readings(twin_readings, ReadingsHeader(1, 1, 0, 1)),
     )
     t0 = time.perf_counter()
     for k in range(n):
-        encode_frame(1, MsgType.COMMAND, k, codec.encode_commands(cmd, k))
+        encode_frame(PROTOCOL_VERSION, MsgType.COMMAND, k, codec.encode_commands(cmd, k))
     enc = (time.perf_counter() - t0) / n
     dec = FrameDecoder()
     t0 = time.perf_counter()
