@@ -1,0 +1,139 @@
+"""The pain diary: the form, an entry (a red-flag "yes" answers with the calm message alone and
+holds the chair's programs for that person), "I have been seen", the health status the start
+gate uses, and the trend (JSON and PNG)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from openchair.care.diary import NOTES_MAX, STIFFNESS_MAX_MIN, DiaryError
+from openchair.care.diary_store import StoreBreakRepository
+from openchair.care.diary_views import (
+    add_entry_view,
+    confirm_seen_view,
+    diary_form_view,
+    health_view,
+    insight_png_view,
+    insight_view,
+)
+from openchair.web.auth import NEEDS_TOKEN, Ctx, Device
+from openchair.web.routes_care import CARE_ERRORS, NO_PERSON, Person, care_error, desk
+
+router = APIRouter(tags=["diary"], responses=NEEDS_TOKEN)
+Weeks = Annotated[int, Query(ge=1, le=52)]
+
+
+class DiaryIn(BaseModel):
+    """One entry; only ``pain`` is required. Red-flag answers default to no."""
+
+    model_config = ConfigDict(extra="forbid")
+    person: str = Field(min_length=1, max_length=80)
+    pain: int = Field(ge=0, le=10, description="0 no pain … 10 the worst imaginable")
+    areas: list[str] = Field(default_factory=list, max_length=15)
+    stiffness_min: int | None = Field(None, ge=0, le=STIFFNESS_MAX_MIN)
+    better: list[str] = Field(default_factory=list, max_length=10)
+    worse: list[str] = Field(default_factory=list, max_length=10)
+    notes: str = Field("", max_length=NOTES_MAX)
+    red_flags: dict[str, bool] = Field(default_factory=dict)
+
+
+class SeenIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person: str = Field(min_length=1, max_length=80)
+    note: str = Field("", max_length=500)
+
+
+def _diary_422(err: DiaryError) -> HTTPException:
+    """The diary's own words name the field first ("areas: unknown …")."""
+    text = str(err)
+    field = text.split(":", 1)[0] if ":" in text else "body"
+    if field.startswith("unknown red-flag") or field.startswith("red-flag"):
+        field = "red_flags"
+    return HTTPException(422, [{"loc": ["body", field], "msg": text, "type": "value_error"}])
+
+
+@router.get("/api/diary/form", response_model=dict[str, Any], summary="What the diary asks")
+async def form(_: Device) -> dict[str, Any]:
+    return diary_form_view()
+
+
+@router.post("/api/diary", response_model=dict[str, Any], status_code=201, responses=NO_PERSON)
+async def add(body: DiaryIn, request: Request, ctx: Ctx, _: Device) -> dict[str, Any]:
+    """Keep an entry. With any red-flag yes the answer is ``show_only: "red_flag"`` and the
+    message: the page shows that alone, and the chair refuses programs for this person until
+    ``POST /api/diary/seen``."""
+    d = desk(request)
+    payload = body.model_dump(exclude={"person"})
+    try:
+        return await asyncio.to_thread(
+            add_entry_view, ctx.store, body.person, payload, d.rules(), d.now()
+        )
+    except DiaryError as err:
+        raise _diary_422(err) from None
+    except CARE_ERRORS as err:
+        raise care_error(err) from None
+
+
+@router.post("/api/diary/seen", response_model=dict[str, Any], responses=NO_PERSON)
+async def seen(body: SeenIn, request: Request, ctx: Ctx, _: Device) -> dict[str, Any]:
+    """The person has been seen about the red flags noted so far: programs come back."""
+    d = desk(request)
+    try:
+        return await asyncio.to_thread(
+            confirm_seen_view, ctx.store, body.person, d.rules(), d.now(), body.note
+        )
+    except CARE_ERRORS as err:
+        raise care_error(err) from None
+
+
+@router.get("/api/diary/status", response_model=dict[str, Any], responses=NO_PERSON)
+async def status(request: Request, ctx: Ctx, _: Device, person: Person) -> dict[str, Any]:
+    """What the chair may do for this person now (held, restrictions) and why."""
+    d = desk(request)
+    try:
+        return await asyncio.to_thread(health_view, ctx.store, person, d.rules())
+    except CARE_ERRORS as err:
+        raise care_error(err) from None
+
+
+@router.get("/api/diary/insight", response_model=dict[str, Any], responses=NO_PERSON)
+async def insight(
+    request: Request, ctx: Ctx, _: Device, person: Person, weeks: Weeks = 8
+) -> dict[str, Any]:
+    """Pain by week beside sessions, breaks taken and sitting (and slouched) minutes."""
+    d = desk(request)
+
+    def build() -> dict[str, Any]:
+        breaks = StoreBreakRepository(ctx.store, person).all()
+        return insight_view(ctx.store, person, d.now(), weeks, breaks, d.posture(person))
+
+    try:
+        return await asyncio.to_thread(build)
+    except CARE_ERRORS as err:
+        raise care_error(err) from None
+
+
+@router.get(
+    "/api/diary/insight.png",
+    response_class=Response,
+    responses={**NO_PERSON, 200: {"content": {"image/png": {}}, "description": "The plot"}},
+)
+async def insight_png(
+    request: Request, ctx: Ctx, _: Device, person: Person, weeks: Weeks = 8
+) -> Response:
+    d = desk(request)
+
+    def build() -> bytes:
+        breaks = StoreBreakRepository(ctx.store, person).all()
+        return insight_png_view(ctx.store, person, d.now(), weeks, breaks, d.posture(person))
+
+    try:
+        png = await asyncio.to_thread(build)
+    except CARE_ERRORS as err:
+        raise care_error(err) from None
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
