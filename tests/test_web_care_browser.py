@@ -248,7 +248,15 @@ def test_the_diary_on_a_phone_and_the_other_care_pages(
     }
     assert api(page, server, "POST", "/api/posture/days", day).status == 200
     page.get_by_role("link", name="Posture").click()
-    expect(page.locator(".day .timeline rect")).to_have_count(5)
+    bars = page.locator(".day .timeline rect[data-minutes]")
+    expect(bars).to_have_count(5)
+    assert bars.evaluate_all("(rs) => rs.map((r) => r.dataset.minutes)") == [
+        "72",
+        "96",
+        "48",
+        "90",
+        "102",
+    ]
     expect(page.locator(".day dl")).to_contain_text("40 min")
     page.screenshot(path=str(SHOTS / "care-posture-phone.png"))
     page.context.close()

@@ -175,7 +175,7 @@ function showBreak(b) {
   care.waiting = b;
   $("break-none").hidden = true;
   $("break-now").hidden = false;
-  $("break-kind").textContent = b.kind === "long" ? "Movement break" : "Micro break: stand up and look into the distance";
+  $("break-kind").textContent = b.kind === "long" ? "Time to move: " + Math.round(b.seconds / 60) + " minutes" : "Micro break: stand up and look into the distance";
   const card = $("break-card");
   if (fresh) {
     card.replaceChildren();
@@ -370,22 +370,35 @@ const SVGNS = "http://www.w3.org/2000/svg";
 function svgEl(tag, attrs) { const e = document.createElementNS(SVGNS, tag); for (const k in attrs) e.setAttribute(k, attrs[k]); return e; }
 
 function timeline(day) {
-  // 24 hours across; sitting stretches as bars, in this browser's local time.
-  const W = 360, H = 56;
-  const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, class: "timeline", role: "img", "aria-label": "Sitting stretches on " + day.date });
+  // The hours of the day that hold sitting, two-hourly ticks; each stretch of sitting a bar
+  // (an hour or more without a break drawn dark and hatched), in this browser's local time.
+  const W = 360, H = 60;
   const t0 = new Date(day.date + "T00:00:00").getTime() / 1000;
-  const x = (s) => Math.max(0, Math.min(W, ((s - t0) / 86400) * W));
-  for (let h = 0; h <= 24; h += 6) {
-    svg.append(svgEl("line", { x1: h * W / 24, x2: h * W / 24, y1: 8, y2: 40, stroke: "#bbb" }));
-    const t = svgEl("text", { x: Math.min(W - 14, h * W / 24 + 1), y: 52, "font-size": 10, fill: "#444" });
+  const hours = day.streaks.flatMap((s) => [(s.start_s - t0) / 3600, (s.end_s - t0) / 3600]);
+  let h0 = hours.length ? Math.max(0, Math.floor(Math.min(...hours)) - 1) : 0;
+  let h1 = hours.length ? Math.min(24, Math.ceil(Math.max(...hours)) + 1) : 24;
+  if (h1 - h0 < 8) { h1 = Math.min(24, h0 + 8); h0 = Math.max(0, h1 - 8); }
+  h0 -= h0 % 2;
+  const x = (s) => 4 + Math.max(0, Math.min(W - 8, (((s - t0) / 3600 - h0) / (h1 - h0)) * (W - 8)));
+  const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, class: "timeline", role: "img", "aria-label": "Sitting stretches on " + day.date });
+  const defs = svgEl("defs", {});
+  const pat = svgEl("pattern", { id: "long-hatch", width: 6, height: 6, patternUnits: "userSpaceOnUse", patternTransform: "rotate(45)" });
+  pat.append(svgEl("rect", { width: 6, height: 6, fill: "#a34700" }), svgEl("rect", { width: 2, height: 6, fill: "#5c2800" }));
+  defs.append(pat);
+  svg.append(defs);
+  for (let h = h0; h <= h1; h += 2) {
+    const hx = x(t0 + h * 3600);
+    svg.append(svgEl("line", { x1: hx, x2: hx, y1: 6, y2: 40, stroke: "#bbb" }));
+    const t = svgEl("text", { x: hx, y: 54, "font-size": 11, fill: "#444", "text-anchor": h === h0 ? "start" : h >= h1 - 1 ? "end" : "middle" });
     t.textContent = String(h).padStart(2, "0") + ":00";
     svg.append(t);
   }
   for (const s of day.streaks) {
     const long = s.min >= 60;
-    const r = svgEl("rect", { x: x(s.start_s), y: 12, width: Math.max(1, x(s.end_s) - x(s.start_s)), height: 24, fill: long ? "#a34700" : "#0b4f9c" });
+    const r = svgEl("rect", { x: x(s.start_s), y: 10, width: Math.max(1, x(s.end_s) - x(s.start_s) - 1), height: 26, fill: long ? "url(#long-hatch)" : "#0b4f9c" });
+    r.dataset.minutes = String(Math.round(s.min));
     const title = svgEl("title", {});
-    title.textContent = "sitting " + Math.round(s.min) + " min" + (long ? " (an hour or more)" : "");
+    title.textContent = "sitting " + Math.round(s.min) + " min" + (long ? " (an hour or more without a break)" : "");
     r.append(title);
     svg.append(r);
   }
@@ -401,6 +414,7 @@ async function loadPosture() {
     const div = el("div", undefined, "day");
     div.append(el("h3", d.date));
     div.append(timeline(d));
+    div.append(el("p", "Bars: stretches of sitting. Hatched: an hour or more without a break.", "muted legend"));
     const dl = el("dl");
     for (const [k, v] of [["Sitting", d.sitting_min], ["Slouched", d.slouched_min], ["Away", d.away_min],
       ["Longest stretch", d.longest_streak_min]]) {
