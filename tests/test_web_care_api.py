@@ -74,7 +74,7 @@ def test_breaks_postpone_and_skip_obey_their_limits(tmp_path: Path) -> None:
             wall.t += timedelta(minutes=5)
             b2 = c.get("/api/breaks/next", params=q, headers=h).json()["break"]
             assert b2["id"] != b["id"] and b2["postpones_left"] == 0
-            assert b2["postpone_reason"] == "already postponed 1 times"
+            assert b2["postpone_reason"] == "already postponed once"
             r = c.post(f"/api/breaks/{b2['id']}/postpone", headers=h)
             assert r.status_code == 409 and "postpone" in r.json()["detail"]
             assert c.post(f"/api/breaks/{b2['id']}/skip", headers=h).status_code == 200

@@ -121,7 +121,7 @@ def test_a_break_arrives_with_its_exercise_and_timer_and_limits_hold(
     WALL.t += timedelta(minutes=5, seconds=10)
     expect(page.locator("#break-now")).to_be_visible(timeout=5_000)
     expect(postpone).to_be_disabled()
-    expect(page.locator("#break-postpone-why")).to_contain_text("already postponed 1 times")
+    expect(page.locator("#break-postpone-why")).to_contain_text("already postponed once")
     break_id = page.evaluate("care.waiting.id")
     refused = api(page, server, "POST", f"/api/breaks/{break_id}/postpone")
     assert refused.status == 409 and "postpone" in refused.json()["detail"]

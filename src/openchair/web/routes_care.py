@@ -139,6 +139,10 @@ async def plan_calendar(
 # -- breaks ------------------------------------------------------------------------------------
 
 
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
 def _waiting_out(w: Waiting | None, d: CareDesk) -> dict[str, Any] | None:
     if w is None:
         return None
@@ -150,7 +154,7 @@ def _waiting_out(w: Waiting | None, d: CareDesk) -> dict[str, Any] | None:
     out["postpone_reason"] = (
         "strict mode: breaks cannot be postponed"
         if rules.strict
-        else f"already postponed {rules.postpone_limit} times"
+        else f"already postponed {_times(rules.postpone_limit)}"
         if w.offered.postpones_left <= 0
         else None
     )
