@@ -173,8 +173,12 @@ def test_red_flag_shows_only_the_message_and_holds_the_chair_until_seen(
     # the chair refuses Ben's programs with that reason, through the API
     start = api(page, server, "POST", "/api/session/start", {"program": "quick"})
     assert start.status == 409 and start.json()["detail"] == HELD_REASON
-    # a reload keeps showing only the message while the hold is on
-    page.reload()
+    # and the remote's chair page says why when the Quick tile is tapped
+    page.goto(server.url + "/#chair")
+    page.get_by_role("button", name="Start Quick", exact=False).click()
+    expect(page.locator("#cmd-msg")).to_contain_text("Massage is paused")
+    # back on the diary, only the message shows while the hold is on
+    page.goto(server.url + "/static/care.html#diary")
     expect(message).to_be_visible()
     expect(page.locator("#care-main")).to_be_hidden()
 
