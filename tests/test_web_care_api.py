@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 
 from openchair.care.redflags import HELD_REASON
-from openchair.care.settings import BreakRules, PlanSettings
+from openchair.care.settings import BreakRules, PlanSettings, SettingsError
 from openchair.programs.loader import ProgramLibrary
 from openchair.service.factory import ServiceOptions, build_service
 from openchair.store.database import open_store
@@ -150,5 +150,34 @@ def test_red_flag_holds_the_chair_until_seen_and_other_pages(tmp_path: Path) -> 
         # kept on disk for the next start of the server
         again = CareDesk(data_dir=tmp_path)
         assert again.posture("Ben")[0].sitting_s == 3600
+    finally:
+        chair.service.close()
+
+
+def test_broken_settings_and_a_removed_person_are_4xx_not_5xx(tmp_path: Path) -> None:
+    wall = WallClock()
+    chair, care = make(tmp_path, wall)
+    chair.service.open()
+    try:
+        with TestClient(chair.app) as c:
+            h = pair(c, chair)
+            c.post("/api/people", json={"name": "Dee"}, headers=h)
+            wall.t += timedelta(hours=1, minutes=1)  # first tick: the shift starts
+            c.get("/api/breaks/next", params={"person": "Dee"}, headers=h)
+            wall.t += timedelta(hours=1)
+            b = c.get("/api/breaks/next", params={"person": "Dee"}, headers=h).json()["break"]
+            assert b is not None
+            assert c.delete("/api/people/Dee", headers=h).status_code == 200
+            gone = c.post(f"/api/breaks/{b['id']}/postpone", headers=h)
+            assert gone.status_code == 404 and gone.json()["detail"].startswith("person")
+
+            def broken() -> PlanSettings:
+                raise SettingsError(["care.toml:3: work_start: '25:00' is not a time of day"])
+
+            care.settings_source = broken
+            c.post("/api/people", json={"name": "Eve"}, headers=h)
+            for path in ("/api/breaks/next", "/api/plan"):
+                r = c.get(path, params={"person": "Eve"}, headers=h)
+                assert r.status_code == 409 and "work_start" in r.json()["detail"], path
     finally:
         chair.service.close()

@@ -204,6 +204,15 @@ ANSWER: dict[int | str, dict[str, Any]] = {
 
 
 def _answer(store: Store, d: CareDesk, break_id: int, action: str, fully: bool) -> dict[str, Any]:
+    try:
+        return _answer_unchecked(store, d, break_id, action, fully)
+    except CARE_ERRORS as err:  # the settings broke, or the person was removed meanwhile
+        raise care_error(err) from None
+
+
+def _answer_unchecked(
+    store: Store, d: CareDesk, break_id: int, action: str, fully: bool
+) -> dict[str, Any]:
     w = d.waiting_by_id(break_id)
     if w is None:
         raise HTTPException(404, f"break_id: no break {break_id} is waiting (answered already?)")
