@@ -122,6 +122,23 @@ def test_red_flag_holds_the_chair_until_seen_and_other_pages(tmp_path: Path) -> 
             later = c.post("/api/session/start", json={"program": "quick"}, headers=h)
             assert later.json().get("detail") != HELD_REASON
 
+            # the health check: every question answered, or a 422 naming the answers
+            form = c.get("/api/screening/form", headers=h).json()
+            answers = {qn["id"]: False for qn in form["questions"]}
+            partial = {"person": "Ben", "answers": dict(list(answers.items())[1:])}
+            r = c.post("/api/screening", json=partial, headers=h)
+            assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "answers"]
+            r = c.post("/api/screening", json={"person": "Ben", "answers": answers}, headers=h)
+            assert r.status_code == 200 and r.json()["screened"] is True
+            assert r.json()["held_reason"] is None
+            r = c.post(
+                "/api/screening",
+                json={"person": "Ben", "answers": {**answers, "implant": True}},
+                headers=h,
+            )
+            changed = r.json()["restrictions"]
+            assert changed["holds"] or changed["programs_out"] or changed["techniques_out"]
+
             # the other pages' data
             cards = c.get("/api/exercises", headers=h).json()
             assert len(cards) >= 20 and all(x["svg"].startswith("<svg") for x in cards)

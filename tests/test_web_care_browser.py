@@ -236,6 +236,11 @@ def test_the_diary_on_a_phone_and_the_other_care_pages(
     expect(cards.nth(19)).to_be_visible()
     expect(cards.first.locator("svg")).to_be_visible()
     page.screenshot(path=str(SHOTS / "care-exercises-phone.png"))
+    page.get_by_role("link", name="Health check").click()
+    page.get_by_label("Do you have a pacemaker", exact=False).check()
+    page.get_by_role("button", name="Save the health check").click()
+    expect(page.locator("#health-result")).to_contain_text("What your answers change")
+    page.screenshot(path=str(SHOTS / "care-health-phone.png"))
     t0 = datetime(2026, 3, 2, tzinfo=UTC).timestamp()
     day = {
         "person": "Cara",

@@ -12,14 +12,21 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from openchair.care.diary import NOTES_MAX, STIFFNESS_MAX_MIN, DiaryError
-from openchair.care.diary_store import StoreBreakRepository
+from openchair.care.diary_store import (
+    CareDataError,
+    StoreBreakRepository,
+    check_screening_answers,
+)
 from openchair.care.diary_views import (
     add_entry_view,
+    confirm_hold_view,
     confirm_seen_view,
     diary_form_view,
     health_view,
     insight_png_view,
     insight_view,
+    save_screening_view,
+    screening_form_view,
 )
 from openchair.web.auth import NEEDS_TOKEN, Ctx, Device
 from openchair.web.routes_care import CARE_ERRORS, NO_PERSON, Person, care_error, desk
@@ -137,3 +144,66 @@ async def insight_png(
     except CARE_ERRORS as err:
         raise care_error(err) from None
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+# -- the health check --------------------------------------------------------------------------
+
+
+class ScreeningIn(BaseModel):
+    """Every question of ``GET /api/screening/form`` answered yes (true) or no (false)."""
+
+    model_config = ConfigDict(extra="forbid")
+    person: str = Field(min_length=1, max_length=80)
+    answers: dict[str, bool]
+
+
+class HoldLiftedIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    person: str = Field(min_length=1, max_length=80)
+    question: str = Field(min_length=1, max_length=80)
+
+
+@router.get("/api/screening/form", response_model=dict[str, Any], responses=NO_PERSON)
+async def screening_form(request: Request, _: Device) -> dict[str, Any]:
+    """The health check's questions, each with why it is asked and its sources."""
+    try:
+        return screening_form_view(desk(request).rules())
+    except CARE_ERRORS as err:
+        raise care_error(err) from None
+
+
+@router.post("/api/screening", response_model=dict[str, Any], responses=NO_PERSON)
+async def screening(body: ScreeningIn, request: Request, ctx: Ctx, _: Device) -> dict[str, Any]:
+    """Keep the answers; the answer is what they change for the chair."""
+    d = desk(request)
+    try:
+        rules = d.rules()
+        try:
+            check_screening_answers(rules, body.answers)
+        except CareDataError as err:
+            raise HTTPException(
+                422, [{"loc": ["body", "answers"], "msg": str(err), "type": "value_error"}]
+            ) from None
+        return await asyncio.to_thread(
+            save_screening_view, ctx.store, body.person, rules, body.answers, d.now()
+        )
+    except CARE_ERRORS as err:
+        raise care_error(err) from None
+
+
+@router.post("/api/screening/hold-lifted", response_model=dict[str, Any], responses=NO_PERSON)
+async def hold_lifted(body: HoldLiftedIn, request: Request, ctx: Ctx, _: Device) -> dict[str, Any]:
+    """The person confirms a health-check hold is over (their doctor said yes)."""
+    d = desk(request)
+    try:
+        rules = d.rules()
+        if body.question not in {q.id for q in rules.question}:
+            raise HTTPException(
+                422,
+                [{"loc": ["body", "question"], "msg": "no such question", "type": "value_error"}],
+            )
+        return await asyncio.to_thread(
+            confirm_hold_view, ctx.store, body.person, body.question, rules, d.now()
+        )
+    except CARE_ERRORS as err:
+        raise care_error(err) from None

@@ -2,7 +2,7 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const PAGES = ["plan", "break", "exercises", "stats", "diary", "posture"];
+const PAGES = ["plan", "break", "exercises", "stats", "diary", "posture", "health"];
 const PERSON_KEY = "openchair.person";
 const care = {
   token: localStorage.getItem("openchair.token"),
@@ -87,6 +87,7 @@ async function route() {
   if (name === "stats") loadStats();
   if (name === "diary") loadDiary();
   if (name === "posture") loadPosture();
+  if (name === "health") loadHealth();
   if (name === "break" && care.poll) checkBreak();
 }
 window.addEventListener("hashchange", route);
@@ -425,6 +426,68 @@ async function loadPosture() {
     return div;
   }));
 }
+
+// ---- health check ---------------------------------------------------------------------------
+
+function showChanges(st) {
+  const box = $("health-result");
+  const r = st.restrictions;
+  const lines = [];
+  for (const [p, why] of Object.entries(r.programs_out)) lines.push("No " + p + " program: " + why);
+  for (const [t, why] of Object.entries(r.techniques_out)) lines.push("No " + t + ": " + why);
+  if (r.depth_cap !== null) lines.push("Rollers at most " + r.depth_cap + " mm deep: " + r.depth_reason);
+  if (r.heat !== null) lines.push((r.heat === "off" ? "No heat" : "Heat at most " + r.heat + " °C") + ": " + r.heat_reason);
+  for (const [z, why] of Object.entries(r.air_zones_off)) lines.push("No air cushions at " + z + ": " + why);
+  const list = el("ul");
+  for (const l of lines) list.append(el("li", l));
+  const parts = [];
+  if (!st.screened) parts.push(el("p", "Not answered yet."));
+  else parts.push(el("p", lines.length || r.holds.length ? "What your answers change:" : "Your answers change nothing: the chair is yours."), list);
+  for (const h of r.holds) {
+    const p = el("p", h.message, "caution");
+    const b = el("button", "This is so now: lift the hold");
+    b.type = "button";
+    b.addEventListener("click", async () => {
+      const res = await api("POST", "/api/screening/hold-lifted", { person: care.person, question: h.question });
+      if (!res.ok) { say(problem(res)); return; }
+      showChanges(res.data);
+    });
+    parts.push(p, b);
+  }
+  box.replaceChildren(...parts);
+}
+
+async function loadHealth() {
+  const [form, st] = await Promise.all([api("GET", "/api/screening/form"), api("GET", "/api/diary/status" + q({ person: care.person }))]);
+  if (!form.ok) { say(problem(form)); return; }
+  if (!st.ok) { say(problem(st)); return; }
+  $("health-intro").textContent = form.data.intro;
+  const answers = (st.data.screening && st.data.screening.answers) || {};
+  const box = $("health-questions");
+  box.querySelectorAll("label, p").forEach((e) => e.remove());
+  for (const qn of form.data.questions) {
+    const label = el("label");
+    const input = el("input");
+    input.type = "checkbox";
+    input.name = qn.id;
+    input.id = "hq-" + qn.id;
+    input.checked = !!answers[qn.id];
+    label.htmlFor = input.id;
+    label.append(input, el("span", qn.ask));
+    box.append(label, el("p", qn.why, "muted why-asked"));
+  }
+  showChanges(st.data);
+}
+
+$("health-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const answers = {};
+  for (const b of $("health-questions").querySelectorAll("input")) answers[b.name] = b.checked;
+  const res = await api("POST", "/api/screening", { person: care.person, answers });
+  if (!res.ok) { say(problem(res)); return; }
+  showChanges(res.data);
+  $("health-result").scrollIntoView({ block: "start" });
+});
 
 // ---- start ----------------------------------------------------------------------------------
 
