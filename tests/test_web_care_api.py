@@ -198,3 +198,21 @@ def test_broken_settings_and_a_removed_person_are_4xx_not_5xx(tmp_path: Path) ->
                 assert r.status_code == 409 and "work_start" in r.json()["detail"], path
     finally:
         chair.service.close()
+
+
+def test_no_break_is_announced_outside_work_hours(tmp_path: Path) -> None:
+    wall = WallClock(datetime(2026, 3, 2, 16, 50, tzinfo=UTC))  # Monday; work ends at 17:30
+    chair, _ = make(tmp_path, wall)
+    chair.service.open()
+    try:
+        with TestClient(chair.app) as c:
+            h = pair(c, chair)
+            c.post("/api/people", json={"name": "Fay"}, headers=h)
+            r = c.get("/api/breaks/next", params={"person": "Fay"}, headers=h).json()
+            assert r["next_due"].startswith("2026-03-02T17:50")  # as the scheduler has it
+            for _ in range(3):  # after work, and on through the evening
+                wall.t += timedelta(minutes=50)
+                r = c.get("/api/breaks/next", params={"person": "Fay"}, headers=h).json()
+                assert r["break"] is None and r["next_due"] is None
+    finally:
+        chair.service.close()

@@ -170,7 +170,7 @@ def _waiting_out(w: Waiting | None, d: CareDesk) -> dict[str, Any] | None:
 
 def _next(store: Store, d: CareDesk, person: str) -> dict[str, Any]:
     sched, w = d.tick(store, person)
-    due = sched.next_due()
+    due = sched.next_due() if sched.shift_day is not None else None  # none outside work hours
     return {
         "now": d.now().isoformat(),
         "break": _waiting_out(w, d),

@@ -33,6 +33,7 @@ from openchair.web.routes_care import CARE_ERRORS, NO_PERSON, Person, care_error
 
 router = APIRouter(tags=["diary"], responses=NEEDS_TOKEN)
 Weeks = Annotated[int, Query(ge=1, le=52)]
+Short = Annotated[str, Field(max_length=80)]
 
 
 class DiaryIn(BaseModel):
@@ -41,10 +42,10 @@ class DiaryIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     person: str = Field(min_length=1, max_length=80)
     pain: int = Field(ge=0, le=10, description="0 no pain … 10 the worst imaginable")
-    areas: list[str] = Field(default_factory=list, max_length=15)
+    areas: list[Short] = Field(default_factory=list, max_length=15)
     stiffness_min: int | None = Field(None, ge=0, le=STIFFNESS_MAX_MIN)
-    better: list[str] = Field(default_factory=list, max_length=10)
-    worse: list[str] = Field(default_factory=list, max_length=10)
+    better: list[Short] = Field(default_factory=list, max_length=10)
+    worse: list[Short] = Field(default_factory=list, max_length=10)
     notes: str = Field("", max_length=NOTES_MAX)
     red_flags: dict[str, bool] = Field(default_factory=dict)
 
