@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
@@ -216,3 +217,38 @@ def test_no_break_is_announced_outside_work_hours(tmp_path: Path) -> None:
                 assert r["break"] is None and r["next_due"] is None
     finally:
         chair.service.close()
+
+
+def test_the_posture_watcher_sends_numbers_that_add_up_over_runs(tmp_path: Path) -> None:
+    from openchair.posture.events import PostureDaySummary, SittingStreak
+    from openchair.web.posture_push import PushError, push_days
+    from web_support import live_server
+
+    with live_server(tmp_path, speed=None) as server:
+        import httpx
+
+        server.clock.t += 2.0
+        rid = httpx.post(f"{server.url}/api/pair/request", json={"device_name": "posture"})
+        code = server.console.last_code
+        token = httpx.post(
+            f"{server.url}/api/pair/confirm",
+            json={"request_id": rid.json()["request_id"], "code": code},
+        ).json()["token"]
+        h = {"Authorization": f"Bearer {token}"}
+        httpx.post(f"{server.url}/api/people", json={"name": "Gil"}, headers=h)
+        run = PostureDaySummary(
+            "2026-03-02", sitting_s=1800, slouched_s=300, nudges=1,
+            streaks=[SittingStreak(1772442000.0, 1772443800.0)],
+        )  # fmt: skip
+        assert push_days(server.url, token, "Gil", [run]) == ["2026-03-02"]
+        push_days(server.url, token, "Gil", [run])  # a second run the same day adds to it
+        day = httpx.get(f"{server.url}/api/posture/days", params={"person": "Gil"}, headers=h)
+        got = day.json()[0]
+        assert got["sitting_min"] == 60.0 and got["slouched_min"] == 10.0
+        assert got["nudges"] == 2 and len(got["streaks"]) == 2
+        with pytest.raises(PushError, match="401"):
+            push_days(server.url, "wrong", "Gil", [run])
+        with pytest.raises(PushError, match="person"):
+            push_days(server.url, token, "Nobody", [run])
+        with pytest.raises(PushError, match="cannot reach"):
+            push_days("http://127.0.0.1:9", token, "Gil", [run], timeout_s=2)
