@@ -15,6 +15,7 @@ from openchair.service.factory import ServiceOptions, build_service
 from openchair.service.service import ChairService
 from openchair.store.database import open_store
 from openchair.web.app import create_app
+from openchair.web.care_desk import CareDesk
 from openchair.web.pairing import PairingDesk
 
 
@@ -93,7 +94,9 @@ class LiveServer:
 
 
 @contextmanager
-def live_server(tmp_path: Path, *, speed: float | None = 4.0) -> Iterator[LiveServer]:
+def live_server(
+    tmp_path: Path, *, speed: float | None = 4.0, care: CareDesk | None = None
+) -> Iterator[LiveServer]:
     import asyncio
     import threading
 
@@ -111,7 +114,13 @@ def live_server(tmp_path: Path, *, speed: float | None = 4.0) -> Iterator[LiveSe
 
     async def main() -> None:
         web = WebServer(
-            service, host="127.0.0.1", port=0, show_code=console, data_dir=str(tmp_path), now=clock
+            service,
+            host="127.0.0.1",
+            port=0,
+            show_code=console,
+            data_dir=str(tmp_path),
+            now=clock,
+            care=care,
         )
         async with service:
             await web.start()

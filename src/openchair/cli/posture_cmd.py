@@ -7,6 +7,7 @@ landmark numbers, and its preview draws the skeleton and the measures, never the
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -154,8 +155,21 @@ def watch_command(
         float | None, typer.Option("--duration", min=1, help="Stop after this many seconds.")
     ] = None,
     fps: FpsOpt = 10.0,
+    send_to: Annotated[
+        str | None,
+        typer.Option(
+            "--send-to",
+            help="At the end, add the day's numbers to the chair's posture page at this address "
+            "(e.g. http://127.0.0.1:8580; token in $OPENCHAIR_TOKEN). Numbers only.",
+        ),
+    ] = None,
+    person: Annotated[
+        str | None, typer.Option("--person", help="Whose numbers these are (with --send-to).")
+    ] = None,
 ) -> None:
     """Watch your posture against your calibration; nudge after sustained slouching."""
+    if send_to is not None and not person:
+        raise _fail("--send-to needs --person NAME (whose posture page)", as_json)
     src = _source(camera, video, as_json)
     try:
         cal = load_calibration(calibration_path(mode))
@@ -213,5 +227,15 @@ def watch_command(
                 f"min, away {s.away_s / 60:.1f} min, {s.nudges} nudge(s), "
                 f"longest sitting streak {s.longest_streak_s / 60:.1f} min"
             )
+    if send_to is not None and person and summaries:
+        from openchair.web.posture_push import TOKEN_ENV, PushError, push_days
+
+        try:
+            sent = push_days(send_to, os.environ.get(TOKEN_ENV, ""), person, summaries)
+        except PushError as err:
+            failure = failure or f"not sent: {err}"
+        else:
+            if not as_json:
+                console.print(f"sent to {send_to} for {person}: {', '.join(sent)}")
     if failure is not None:
         raise _fail(failure, as_json)

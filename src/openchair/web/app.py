@@ -15,13 +15,17 @@ from fastapi.staticfiles import StaticFiles
 from openchair.service.service import ChairService
 from openchair.store.database import Store
 from openchair.web import (
+    routes_care,
+    routes_diary,
     routes_history,
     routes_pairing,
     routes_people,
+    routes_posture,
     routes_programs,
     routes_session,
     ws,
 )
+from openchair.web.care_desk import CareDesk
 from openchair.web.context import WebContext
 from openchair.web.devices import DeviceRegistry
 from openchair.web.models import Health
@@ -49,6 +53,7 @@ def create_app(
     *,
     pairing: PairingDesk,
     devices: DeviceRegistry | None = None,
+    care: CareDesk | None = None,
 ) -> FastAPI:
     """The application; the caller opens and closes ``service`` and ``store``."""
     app = FastAPI(
@@ -62,6 +67,7 @@ def create_app(
     app.state.ctx = WebContext(
         service=service, store=store, devices=devices or DeviceRegistry(store), pairing=pairing
     )
+    app.state.care = care or CareDesk()
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -92,6 +98,9 @@ def create_app(
         routes_people,
         routes_session,
         routes_history,
+        routes_care,
+        routes_diary,
+        routes_posture,
         ws,
     ):
         app.include_router(module.router)

@@ -6,13 +6,16 @@ import asyncio
 import contextlib
 import socket
 from collections.abc import Callable, Generator
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
 
+from openchair.care.settings import data_dir as care_data_dir
 from openchair.service.service import ChairService
 from openchair.store.database import open_store
 from openchair.web.app import create_app
+from openchair.web.care_desk import CareDesk
 from openchair.web.pairing import PairingDesk
 
 
@@ -54,10 +57,13 @@ class WebServer:
         db_url: str | None = None,
         data_dir: str | None = None,
         now: Callable[[], float] | None = None,
+        care: CareDesk | None = None,
     ) -> None:
         self.store = open_store(db_url, data_dir)
         desk = PairingDesk(show_code, now=now) if now is not None else PairingDesk(show_code)
-        self.app = create_app(service, self.store, pairing=desk)
+        if care is None:  # posture summaries next to the chair's database
+            care = CareDesk(data_dir=Path(data_dir) if data_dir else care_data_dir())
+        self.app = create_app(service, self.store, pairing=desk, care=care)
         self.server = make_server(self.app, host, port)
         self._task: asyncio.Task[None] | None = None
 

@@ -1,0 +1,188 @@
+"""The companion's state inside the web server: settings, exercises, one break scheduler per
+person on the service's clock, and the posture monitor's day summaries.
+
+The break scheduler is pure and ticked here on demand: every ``GET /api/breaks/next`` advances it
+to now, catching up in one-minute steps when nobody asked for a while (so a break that fell due
+while no page was open is offered, and after ten unanswered minutes recorded as missed, exactly
+as the desktop helper would have). Time is injected (``now``), so the tests run whole work days
+in a few seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from openchair.care.breaks import BreakScheduler, OfferedBreak
+from openchair.care.diary_store import StoreBreakRepository, latest_screening
+from openchair.care.loader import ExerciseLibrary
+from openchair.care.model import Exercise
+from openchair.care.screening import ScreeningRules, load_rules
+from openchair.care.settings import PlanSettings, load_settings
+from openchair.posture.events import PostureDaySummary, SittingStreak
+from openchair.store.database import Store
+
+CATCH_UP_STEP = timedelta(minutes=1)
+CATCH_UP_MAX = timedelta(hours=24)
+POSTURE_FILE = "posture_days.json"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Waiting:
+    """A break offered to a person, with the id the page answers it by."""
+
+    id: int
+    person: str
+    offered: OfferedBreak
+
+
+@dataclass
+class CareDesk:
+    settings_source: Callable[[], PlanSettings] = load_settings
+    now: Callable[[], datetime] = utc_now
+    poll_s: float = 5.0
+    """How often the break page asks for the next break."""
+    exercise_library: ExerciseLibrary = field(default_factory=ExerciseLibrary)
+    data_dir: Path | None = None
+    """Where posture day summaries are kept (``posture_days.json``); None keeps them in memory."""
+    _exercises: list[Exercise] | None = None
+    _rules: ScreeningRules | None = None
+    _schedulers: dict[str, BreakScheduler] = field(default_factory=dict)
+    _last_tick: dict[str, datetime] = field(default_factory=dict)
+    _waiting: dict[str, Waiting] = field(default_factory=dict)
+    _next_id: int = 1
+    _posture: dict[str, dict[str, PostureDaySummary]] | None = None
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    # -- data the pages read ----------------------------------------------------------------
+    def settings(self) -> PlanSettings:
+        """The plan settings (SettingsError when the file is broken)."""
+        return self.settings_source()
+
+    def exercises(self) -> list[Exercise]:
+        if self._exercises is None:
+            self._exercises, _problems = self.exercise_library.load_all()
+        return self._exercises
+
+    def rules(self) -> ScreeningRules:
+        if self._rules is None:
+            self._rules = load_rules()
+        return self._rules
+
+    # -- breaks -----------------------------------------------------------------------------
+    def _scheduler(self, store: Store, person: str) -> BreakScheduler:
+        sched = self._schedulers.get(person)
+        if sched is None:
+            latest_screening(store, person)  # CareDataError: no such person
+            sched = BreakScheduler(
+                self.settings(), StoreBreakRepository(store, person), self.exercises()
+            )
+            self._schedulers[person] = sched
+        return sched
+
+    def tick(self, store: Store, person: str) -> tuple[BreakScheduler, Waiting | None]:
+        """Advance ``person``'s scheduler to now; the break waiting for them, if any."""
+        with self.lock:
+            sched = self._scheduler(store, person)
+            now = self.now().astimezone(UTC)
+            last = self._last_tick.get(person)
+            if last is not None and now > last:
+                t = max(last, now - CATCH_UP_MAX) + CATCH_UP_STEP
+                while t < now:
+                    sched.tick(t)
+                    t += CATCH_UP_STEP
+            if last is None or now >= last:
+                sched.tick(now)
+                self._last_tick[person] = now
+            return sched, self._track(person, sched.pending)
+
+    def _track(self, person: str, pending: OfferedBreak | None) -> Waiting | None:
+        if pending is None:
+            self._waiting.pop(person, None)
+            return None
+        w = self._waiting.get(person)
+        if w is None or w.offered is not pending:
+            w = Waiting(self._next_id, person, pending)
+            self._next_id += 1
+            self._waiting[person] = w
+        return w
+
+    def waiting_by_id(self, break_id: int) -> Waiting | None:
+        with self.lock:
+            for w in self._waiting.values():
+                if w.id == break_id:
+                    return w
+            return None
+
+    def forget_waiting(self, person: str) -> None:
+        with self.lock:
+            self._waiting.pop(person, None)
+
+    # -- posture ----------------------------------------------------------------------------
+    def _posture_days(self) -> dict[str, dict[str, PostureDaySummary]]:
+        if self._posture is None:
+            self._posture = {}
+            path = self.data_dir / POSTURE_FILE if self.data_dir else None
+            if path is not None and path.exists():
+                try:
+                    raw = json.loads(path.read_text(encoding="utf-8"))
+                    for person, days in raw.items():
+                        self._posture[person] = {d: summary_from_dict(v) for d, v in days.items()}
+                except (OSError, ValueError, TypeError, KeyError, AttributeError):
+                    self._posture = {}  # an unreadable file is left alone, not overwritten
+                    self.data_dir = None
+        return self._posture
+
+    def put_posture(self, person: str, summary: PostureDaySummary) -> None:
+        with self.lock:
+            days = self._posture_days()
+            days.setdefault(person, {})[summary.date] = summary
+            if self.data_dir is not None:
+                self.data_dir.mkdir(parents=True, exist_ok=True)
+                path = self.data_dir / POSTURE_FILE
+                tmp = path.with_suffix(".tmp")
+                data = {p: {d: summary_to_dict(s) for d, s in ds.items()} for p, ds in days.items()}
+                tmp.write_text(json.dumps(data), encoding="utf-8")
+                tmp.replace(path)
+
+    def posture(self, person: str) -> list[PostureDaySummary]:
+        with self.lock:
+            days = self._posture_days().get(person, {})
+            return [days[d] for d in sorted(days)]
+
+
+def summary_to_dict(s: PostureDaySummary) -> dict[str, object]:
+    """Seconds, as posted (``PostureDaySummary.to_dict`` rounds to minutes for people)."""
+    return {
+        "date": s.date,
+        "sitting_s": s.sitting_s,
+        "slouched_s": s.slouched_s,
+        "away_s": s.away_s,
+        "unobserved_s": s.unobserved_s,
+        "nudges": s.nudges,
+        "breaks": s.breaks,
+        "streaks": [[x.start_s, x.end_s] for x in s.streaks],
+    }
+
+
+def summary_from_dict(d: dict[str, object]) -> PostureDaySummary:
+    streaks = d.get("streaks") or []
+    assert isinstance(streaks, list)
+    return PostureDaySummary(
+        date=str(d["date"]),
+        sitting_s=float(d["sitting_s"]),  # type: ignore[arg-type]
+        slouched_s=float(d["slouched_s"]),  # type: ignore[arg-type]
+        away_s=float(d["away_s"]),  # type: ignore[arg-type]
+        unobserved_s=float(d.get("unobserved_s", 0.0)),  # type: ignore[arg-type]
+        nudges=int(d.get("nudges", 0)),  # type: ignore[call-overload]
+        breaks=int(d.get("breaks", 0)),  # type: ignore[call-overload]
+        streaks=[SittingStreak(float(a), float(b)) for a, b in streaks],
+    )

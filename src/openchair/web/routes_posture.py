@@ -1,0 +1,106 @@
+"""The posture monitor's day summaries: the watcher POSTs numbers (never a picture), the
+posture page reads them back as a timeline."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from openchair.care.diary_store import latest_screening
+from openchair.posture.events import PostureDaySummary, SittingStreak
+from openchair.web.auth import NEEDS_TOKEN, Ctx, Device
+from openchair.web.routes_care import CARE_ERRORS, NO_PERSON, Person, care_error, desk
+
+router = APIRouter(tags=["posture"], responses=NEEDS_TOKEN)
+DAY_S = 24 * 3600.0
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+Seconds = Annotated[float, Field(ge=0, le=DAY_S)]
+
+
+class StreakIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start_s: float = Field(ge=0, le=1e11, description="Unix time the stretch began.")
+    end_s: float = Field(ge=0, le=1e11)
+
+    @model_validator(mode="after")
+    def _order(self) -> StreakIn:
+        if self.end_s < self.start_s:
+            raise ValueError("end_s is before start_s")
+        if self.end_s - self.start_s > DAY_S:
+            raise ValueError("a stretch of sitting is at most a day long")
+        return self
+
+
+class PostureDayIn(BaseModel):
+    """One day of the monitor in seconds (``PostureDaySummary``): numbers only."""
+
+    model_config = ConfigDict(extra="forbid")
+    person: str = Field(min_length=1, max_length=80)
+    date: str = Field(description="The day, YYYY-MM-DD, in the monitor's time zone.")
+    sitting_s: Seconds = 0.0
+    slouched_s: Seconds = 0.0
+    away_s: Seconds = 0.0
+    unobserved_s: Seconds = 0.0
+    nudges: int = Field(0, ge=0, le=10_000)
+    breaks: int = Field(0, ge=0, le=10_000)
+    streaks: list[StreakIn] = Field(default_factory=list, max_length=500)
+
+    @field_validator("date")
+    @classmethod
+    def _date(cls, v: str) -> str:
+        from datetime import date
+
+        if not _DATE.match(v):
+            raise ValueError("a date like 2026-03-27")
+        try:
+            date.fromisoformat(v)
+        except ValueError:
+            raise ValueError("a date like 2026-03-27") from None
+        return v
+
+    @model_validator(mode="after")
+    def _fits(self) -> PostureDayIn:
+        if self.slouched_s > self.sitting_s:
+            raise ValueError("slouched_s is more than sitting_s")
+        return self
+
+
+@router.post("/api/posture/days", response_model=dict[str, Any], responses=NO_PERSON)
+async def post_day(body: PostureDayIn, request: Request, ctx: Ctx, _: Device) -> dict[str, Any]:
+    """Keep (or replace) one day's summary for a person."""
+    d = desk(request)
+    summary = PostureDaySummary(
+        date=body.date,
+        sitting_s=body.sitting_s,
+        slouched_s=body.slouched_s,
+        away_s=body.away_s,
+        unobserved_s=body.unobserved_s,
+        nudges=body.nudges,
+        breaks=body.breaks,
+        streaks=[SittingStreak(s.start_s, s.end_s) for s in body.streaks],
+    )
+
+    def keep() -> None:
+        latest_screening(ctx.store, body.person)  # CareDataError: no such person
+        d.put_posture(body.person, summary)
+
+    try:
+        await asyncio.to_thread(keep)
+    except CARE_ERRORS as err:
+        raise care_error(err) from None
+    return summary.to_dict()
+
+
+@router.get("/api/posture/days", response_model=list[dict[str, Any]], responses=NO_PERSON)
+async def days(request: Request, ctx: Ctx, _: Device, person: Person) -> list[dict[str, Any]]:
+    """Every kept day of this person, oldest first, in minutes (``streaks`` in Unix seconds)."""
+    d = desk(request)
+    try:
+        await asyncio.to_thread(latest_screening, ctx.store, person)
+    except CARE_ERRORS as err:
+        raise care_error(err) from None
+    return [s.to_dict() for s in d.posture(person)]
