@@ -9,4 +9,4 @@ echo "== ruff"
 echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
-.venv/bin/pytest -n 2 --durations=10 "$@"
+.venv/bin/pytest -n 2 --dist loadgroup --durations=10 "$@"

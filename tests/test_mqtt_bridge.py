@@ -20,14 +20,10 @@ import pytest
 from mqtt_helpers import PERSON, chair_service, is_result, is_state, listening
 from openchair.mqtt.bridge import MqttBridge
 from openchair.mqtt.link import mqtt_stop
-from openchair.mqtt.localbroker import LocalBroker, mosquitto_binary
+from openchair.mqtt.localbroker import LocalBroker
 from openchair.mqtt.settings import BrokerSettings
 from openchair.mqtt.topics import ChairTopics
 from openchair.service.service import ChairService
-
-pytestmark = pytest.mark.skipif(
-    mosquitto_binary() is None, reason="mosquitto missing: run bash scripts/bootstrap.sh"
-)
 
 CHAIR = "test-chair"
 T = ChairTopics(CHAIR)

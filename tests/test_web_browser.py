@@ -14,6 +14,10 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwr
 from openchair.web.pairing import CODE_LIFETIME_S
 from web_support import LiveServer, live_server
 
+# The tests of this module share one server and follow each other (a session, then its history):
+# under xdist they must run on one worker, in order (check.sh uses --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("web_browser")
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox",

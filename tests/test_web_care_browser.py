@@ -19,6 +19,10 @@ from openchair.web.care_desk import CareDesk
 from test_web_browser import ARGS, CHROMIUM, PHONE, SHOTS, pair_page
 from web_support import LiveServer, live_server
 
+# The tests of this module share one server and follow each other (a session, then its history):
+# under xdist they must run on one worker, in order (check.sh uses --dist loadgroup).
+pytestmark = pytest.mark.xdist_group("web_care_browser")
+
 FAKE_NOTIFICATION = """
 window.__shown = [];
 window.Notification = class {
