@@ -69,7 +69,10 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         refusal = ""
         try:
-            result = asyncio.run(scan_once(service)).scan
+            ended = asyncio.run(scan_once(service))
+            result = ended.scan
+            # A scan that ended without a result (the link to the chair lost, a stop) says why.
+            refusal = ended.message or "the scan ended before it was complete"
         except RefusedError as err:
             result = None
             refusal = str(err)
