@@ -1,4 +1,4 @@
-"""Each safety rule reacts as PRODUCT.md section 6 says; any frame in gives a safe frame out."""
+"""Each safety rule reacts as docs/SAFETY.md says; any frame in gives a safe frame out."""
 
 from __future__ import annotations
 

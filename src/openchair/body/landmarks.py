@@ -1,7 +1,7 @@
 """Names of the body landmarks and body regions that programs, the scan and the twin share.
 
 Every position is a ``y`` along the roller track in millimetres: 0 at the seat crease, positive up
-the back, negative under the seat (PRODUCT.md §2). Regions are defined from landmarks, so that a
+the back, negative under the seat (docs/TWIN.md). Regions are defined from landmarks, so that a
 region lands on each person where that person's anatomy is, whether the landmarks came from the
 body model (the twin's truth) or from a body scan.
 """

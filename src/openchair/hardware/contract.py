@@ -40,7 +40,7 @@ AIR_ZONES: tuple[str, ...] = (
     "foot_left",
     "foot_right",
 )
-"""The air-cushion zones of the reference chair (PRODUCT.md §2), in array column order."""
+"""The air-cushion zones of the reference chair (docs/TWIN.md), in array column order."""
 
 HEATERS: tuple[str, ...] = ("back", "calves")
 """The heaters of the reference chair, in array column order."""
@@ -74,7 +74,7 @@ class BoardFault(enum.IntFlag):
 class ChairDescription:
     """What a chair can do: parts, ranges and speeds, as its driver reports them.
 
-    The defaults are the reference chair of PRODUCT.md §2. Another chair's driver returns its own
+    The defaults are the reference chair of docs/TWIN.md. Another chair's driver returns its own
     values, and everything above the driver (compiler, supervisor, self-test) reads ranges from
     here instead of assuming them. The *safety* limits, which may be tighter, live in
     ``openchair.safety.limits``.
@@ -190,7 +190,7 @@ class Commands:
         backrest_angle_deg: FloatArray | None = None,
         legrest_angle_deg: FloatArray | None = None,
     ) -> Commands:
-        """The safe state (PRODUCT.md §2) as a command frame.
+        """The safe state (docs/TWIN.md) as a command frame.
 
         Carriage and recline hold where they are (pass the current positions; they never move on
         their own), depth retracts to 0, kneading and tapping stop, valves vent, heaters and foot

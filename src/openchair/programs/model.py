@@ -80,7 +80,7 @@ class HeatStep(BaseModel):
     back: float | None = Field(None, ge=30.0, le=DEFAULT_LIMITS.heater_target_max_c)
     calves: float | None = Field(None, ge=30.0, le=DEFAULT_LIMITS.heater_target_max_c)
     clinical_reason: str | None = Field(
-        None, description="Required for targets above 41 °C (PRODUCT.md §6)."
+        None, description="Required for targets above 41 °C (docs/SAFETY.md)."
     )
 
     @model_validator(mode="after")

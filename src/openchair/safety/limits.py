@@ -3,7 +3,7 @@
 The supervisor enforces these; the program compiler, the verifier and the self-test read them
 from here instead of repeating numbers. A chair's own ranges (what its motors can do) are in its
 :class:`~openchair.hardware.contract.ChairDescription`; the limits below may be tighter and always
-win. See PRODUCT.md §6.
+win. See docs/SAFETY.md.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class SafetyLimits:
-    """The design limits of PRODUCT.md §6."""
+    """The design limits of docs/SAFETY.md."""
 
     roller_force_hard_max_n: float = 150.0
     """No roller ever presses harder than this, whoever sits in the chair."""

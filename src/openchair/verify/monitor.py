@@ -68,7 +68,7 @@ class TickMonitor:
         pain = bodies.pain_threshold_paraspinal_n
         self._pain_cells = np.minimum(pain[:, :-1], pain[:, 1:])
         # The comfortable depth the session works with (from the scan): the depth rule of
-        # PRODUCT.md §6. Whether that depth is kind to the person's true body is judged by force,
+        # docs/SAFETY.md. Whether that depth is kind to the person's true body is judged by force,
         # against the true pain threshold, since force is what hurts. At a region boundary the
         # deeper of the two neighbouring regions counts: the scan places boundaries within
         # millimetres, and the force rules judge the boundary itself.
