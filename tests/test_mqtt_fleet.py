@@ -20,7 +20,7 @@ from openchair.cli.app import _register_commands, app
 from openchair.mqtt.fleet import FleetView
 from openchair.mqtt.fleet_watch import FleetWatcher
 from openchair.mqtt.fleet_web import serve_dashboard
-from openchair.mqtt.localbroker import LocalBroker, mosquitto_binary
+from openchair.mqtt.localbroker import LocalBroker
 from openchair.mqtt.settings import BrokerSettings
 
 T0 = datetime(2026, 11, 25, 9, 0, 0, tzinfo=UTC)
@@ -141,7 +141,6 @@ def test_memory_is_bounded_by_the_number_of_chairs() -> None:
 
 
 T_AVAIL = "openchair/den/availability"
-needs_broker = pytest.mark.skipif(mosquitto_binary() is None, reason="mosquitto missing")
 
 CHAIR_PROCESS = textwrap.dedent(
     """
@@ -165,7 +164,6 @@ CHAIR_PROCESS = textwrap.dedent(
 )
 
 
-@needs_broker
 def test_a_chair_that_dies_shows_offline_within_seconds_on_a_real_broker() -> None:
     async def main(port: int) -> None:
         view = FleetView()
@@ -199,7 +197,6 @@ def test_a_chair_that_dies_shows_offline_within_seconds_on_a_real_broker() -> No
         asyncio.run(main(b.port))
 
 
-@needs_broker
 def test_openchair_fleet_json_and_dashboard_page() -> None:
     now = datetime.now(UTC)
 
@@ -278,7 +275,6 @@ def test_openchair_serve_refuses_bad_mqtt_options_before_starting(
     assert says in result.output
 
 
-@needs_broker
 def test_openchair_serve_with_mqtt_announces_and_says_offline_on_ctrl_c() -> None:
     import signal
 
