@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -11,8 +12,14 @@ import pytest
 from typer.testing import CliRunner
 
 from openchair.care.figure import drawing, render_svg
-from openchair.care.loader import ExerciseError, ExerciseLibrary, parse_exercise
+from openchair.care.loader import (
+    ExerciseError,
+    ExerciseLibrary,
+    parse_exercise,
+    read_exercise_file,
+)
 from openchair.care.model import AREAS, Exercise
+from openchair.care.settings import SettingsError, load_settings
 from openchair.cli.app import _register_commands, app
 
 LIB = ExerciseLibrary(user_dir=Path("/nonexistent"))
@@ -116,3 +123,18 @@ def test_views_are_json_ready_with_the_picture() -> None:
     assert card["dose"] == "hold 15 s, 2× each side"
     assert str(card["svg"]).startswith("<svg") and card["general_cautions"]
     json.dumps(card)  # nothing that JSON cannot carry
+
+
+def test_a_fifo_or_device_in_place_of_a_file_is_refused_at_once(tmp_path: Path) -> None:
+    """A person's own exercise or settings file is read only when it is a regular file of
+    bounded size, so a FIFO never hangs the command and /dev/zero never fills memory."""
+    fifo = tmp_path / "mine.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(ExerciseError) as err:
+        read_exercise_file(fifo)
+    assert "not a regular file" in str(err.value)
+    with pytest.raises(SettingsError) as serr:
+        load_settings(fifo)
+    assert "not a regular file" in str(serr.value)
+    with pytest.raises(ExerciseError):
+        read_exercise_file(Path("/dev/zero"))

@@ -16,6 +16,8 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from openchair.care.model import Exercise
+from openchair.inputs.files import InputFileError, read_text_bounded
+from openchair.inputs.limits import CARE_FILE_MAX_BYTES
 
 
 class ExerciseError(ValueError):
@@ -107,12 +109,12 @@ def parse_exercise(text: str, source: str = "<exercise>") -> Exercise:
 
 
 def read_exercise_file(path: Path) -> Exercise:
+    """An exercise file: a regular file of at most ``CARE_FILE_MAX_BYTES`` (a FIFO or a device
+    is refused at once, as for programs)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise ExerciseError([f"{path}: not a text file (UTF-8 expected)"]) from None
-    except OSError as err:
-        raise ExerciseError([f"{path}: cannot be read: {err.strerror or err}"]) from None
+        text = read_text_bounded(path, CARE_FILE_MAX_BYTES, "exercise")
+    except InputFileError as err:
+        raise ExerciseError([str(err)]) from None
     exercise = parse_exercise(text, str(path))
     if exercise.id is None:
         exercise = exercise.model_copy(update={"id": path.stem})

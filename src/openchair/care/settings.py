@@ -25,6 +25,8 @@ from pydantic import (
 )
 
 from openchair.care.model import Area, CautionFlag
+from openchair.inputs.files import InputFileError, read_text_bounded
+from openchair.inputs.limits import CARE_FILE_MAX_BYTES
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -208,9 +210,9 @@ def load_settings(path: Path | None = None) -> PlanSettings:
     if not path.exists():
         return PlanSettings()
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise SettingsError([f"{path}: cannot be read: {err}"]) from None
+        text = read_text_bounded(path, CARE_FILE_MAX_BYTES, "settings")
+    except InputFileError as err:
+        raise SettingsError([str(err)]) from None
     return parse_settings(text, str(path))
 
 

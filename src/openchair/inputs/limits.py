@@ -9,6 +9,9 @@ PROGRAM_FILE_MAX_BYTES: Final[int] = 4 * 1024 * 1024
 """A program file is at most 4 MiB (the built-in ones are under 4 KiB). Large enough that a file
 of 100,000 steps, every one wrong, is still read and reported, which the tests check."""
 
+CARE_FILE_MAX_BYTES: Final[int] = 256 * 1024
+"""An exercise file or the plan's settings file (the built-in exercises are under 3 KiB)."""
+
 BODY_MAP_FILE_MAX_BYTES: Final[int] = 256 * 1024
 """A saved body map is about 10 KiB (landmarks, regions and a back profile on a 5 mm grid)."""
 
