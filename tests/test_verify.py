@@ -13,6 +13,7 @@ from openchair.cli.app import _register_commands, app
 from openchair.cli.verify_cmd import DEFAULT_BODIES
 from openchair.hardware.contract import Commands
 from openchair.programs import CompiledProgram, ProgramLibrary, parse_program
+from openchair.verify import fingerprint
 from openchair.verify.rules import COMFORTABLE_DEPTH, RULE_NAMES, VerifyCriteria
 from openchair.verify.runner import (
     chunk_bounds,
@@ -230,6 +231,9 @@ depth = 0.8
     assert '"ok": true' in out.output
 
 
+GOLDEN_FINGERPRINT = Path(__file__).parent / "data" / "verify_fingerprint_default.json.gz"
+
+
 @pytest.mark.slow
 def test_every_builtin_program_passes_on_the_default_population() -> None:
     library = ProgramLibrary(user_dir=None)
@@ -245,6 +249,14 @@ def test_every_builtin_program_passes_on_the_default_population() -> None:
     assert result.ok, failures
     assert {p.program_id for p in result.programs} == set(library.builtin_ids())
     assert all(p.bodies.size == DEFAULT_BODIES for p in result.programs)
+    # The same run must give every body the same outcome and margins as the recorded one: the
+    # proof that a faster implementation (compiled kernels, batching, a cluster) changed no
+    # result. A change that is meant to change results re-records it (and says why in its
+    # commit): `benchmarks/verify_fingerprint.py --bodies 100 --out` + GOLDEN_FINGERPRINT.
+    diffs = fingerprint.compare(
+        fingerprint.load(GOLDEN_FINGERPRINT), fingerprint.fingerprint(result)
+    )
+    assert not diffs, [f"{d.where}: expected {d.expected!r}, got {d.got!r}" for d in diffs[:20]]
 
 
 def test_criteria_defaults_read_the_safety_limits() -> None:

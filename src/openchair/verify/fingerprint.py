@@ -11,6 +11,7 @@ moves a margin by about 1e-12 mm, never by a tenth of a millimetre.
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 from dataclasses import dataclass
@@ -54,11 +55,17 @@ def fingerprint(result: VerifyResult) -> dict[str, object]:
 
 
 def save(fp: dict[str, object], path: Path) -> None:
-    path.write_text(json.dumps(fp, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    """Write ``fp`` as JSON (gzip-compressed when the name ends in ``.gz``)."""
+    text = json.dumps(fp, indent=1, sort_keys=True) + "\n"
+    if path.suffix == ".gz":
+        path.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
+    else:
+        path.write_text(text, encoding="utf-8")
 
 
 def load(path: Path) -> dict[str, object]:
-    data = json.loads(path.read_text(encoding="utf-8"))
+    raw = path.read_bytes()
+    data = json.loads(gzip.decompress(raw) if path.suffix == ".gz" else raw)
     if not isinstance(data, dict) or data.get("version") != FINGERPRINT_VERSION:
         raise ValueError(f"{path}: not a version {FINGERPRINT_VERSION} verification fingerprint")
     return data
