@@ -43,6 +43,7 @@ from openchair.care.screening import (
     load_rules,
 )
 from openchair.care.trend import pain_trend
+from openchair.posture.events import PostureDaySummary
 from openchair.store.database import Store, open_store
 from openchair.store.errors import StoreError
 
@@ -455,6 +456,14 @@ def diary_context_of(person: str, db: str | None = None) -> DiaryContext:
 
     with _store(db) as store:
         return context_for(store, person, _now(), _rules(), ProgramLibrary())
+
+
+def posture_days_of(person: str) -> list[PostureDaySummary]:
+    """For ``openchair plan --person``: the posture monitor's days the chair keeps for them."""
+    from openchair.care.settings import data_dir
+    from openchair.web.care_desk import CareDesk
+
+    return CareDesk(data_dir=data_dir()).posture(person)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,6 +17,7 @@ from openchair.care.diary_plan import context_for
 from openchair.care.diary_store import CareDataError, StoreBreakRepository
 from openchair.care.ical import plan_ical
 from openchair.care.plan import plan_day
+from openchair.care.posture_plan import posture_for
 from openchair.care.screening import ScreeningRulesError
 from openchair.care.settings import SettingsError
 from openchair.care.views import break_view, exercise_view, stats_view
@@ -81,17 +82,19 @@ async def plan(
     person: Annotated[str | None, Query(min_length=1, max_length=80)] = None,
     day: Annotated[str | None, Query(alias="date", max_length=10)] = None,
 ) -> dict[str, Any]:
-    """The day's plan; with ``person`` fitted to their diary and health check."""
+    """The day's plan; with ``person`` fitted to their diary, health check and the posture
+    monitor's summary of that day (the reasons say what each changed)."""
     d = desk(request)
 
     def build() -> dict[str, Any]:
         settings = d.settings()
         when = _day(day, d)
         exs = d.exercises()
-        diary = None
+        diary = posture = None
         if person is not None:
             diary = context_for(ctx.store, person, d.now(), d.rules(), ctx.library)
-        p = plan_day(settings, when, exs, diary)
+            posture = posture_for(d.posture(person), when.isoformat())
+        p = plan_day(settings, when, exs, diary, posture)
         names = {e.label(): e.name for e in exs}
         data = p.to_dict()
         items = []
