@@ -4,8 +4,9 @@ changed, and a posture nudge comes through the break poll like a break does."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -77,5 +78,95 @@ def test_the_plan_page_says_what_the_posture_day_changed(tmp_path: Path) -> None
             # another day's plan is not touched by this day's posture
             other = c.get("/api/plan", params={**q, "date": "2026-11-26"}, headers=h).json()
             assert not any("slouched" in i["reason"] for i in other["items"])
+    finally:
+        chair.service.close()
+
+
+class _Answer:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def __enter__(self) -> _Answer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def read(self) -> bytes:
+        return self.body
+
+
+def test_a_recorded_slouch_reaches_the_page_once_through_the_break_poll(tmp_path: Path) -> None:
+    from openchair.posture import PostureMonitor
+    from openchair.web.posture_push import push_nudge
+    from test_posture_monitor import calibrated, person, session
+
+    wall = WallClock()
+    chair, care = make(tmp_path, wall)
+    chair.service.open()
+    try:
+        with TestClient(chair.app) as c:
+            h = pair(c, chair)
+            assert c.post("/api/people", json={"name": "Ana"}, headers=h).status_code == 201
+
+            def send(req: Any, timeout_s: float) -> _Answer:
+                path = req.full_url.split("testserver", 1)[1]
+                r = c.post(path, content=req.data, headers=dict(req.header_items()))
+                assert r.status_code == 200, r.text
+                return _Answer(r.content)
+
+            def poll() -> Any:
+                r = c.get("/api/breaks/next", params={"person": "Ana"}, headers=h)
+                return r.json()["nudge"]
+
+            token = h["Authorization"].removeprefix("Bearer ")
+            t0 = WED_10.timestamp()
+            for slouch_s, expected in ((40, 0), (300, 1)):
+                monitor = PostureMonitor(calibrated(), tz=UTC)
+                frames = session(
+                    [(60, person), (slouch_s, lambda t: person(t, drop=0.2)), (30, person)], t0
+                )
+                answers = [
+                    push_nudge("http://testserver", token, "Ana", e, send=send)
+                    for f in frames
+                    for e in monitor.observe(f)
+                ]
+                assert [a["shown"] for a in answers] == [True] * expected
+                got = poll()
+                if expected:
+                    assert (
+                        got["title"] == "Posture check" and "head has come forward" in got["body"]
+                    )
+                else:
+                    assert got is None
+                assert poll() is None  # given once
+                t0 += 3600
+
+            # another nudge within 20 min is held back, and the answer says why
+            e = {"person": "Ana", "t_s": t0, "reasons": ["slumped"], "slouched_for_s": 70}
+            wall.t += timedelta(minutes=5)
+            r = c.post("/api/posture/nudges", json=e, headers=h).json()
+            assert r["shown"] is False and "at most one every 20 min" in r["held"]
+            assert poll() is None
+            # after the gap it goes through; a page that does not ask within 2 min misses it
+            wall.t += timedelta(minutes=20)
+            assert c.post("/api/posture/nudges", json=e, headers=h).json()["shown"] is True
+            wall.t += timedelta(minutes=3)
+            assert poll() is None
+            # while a movement break waits, the break is the reminder
+            wall.t = WED_10 + timedelta(hours=1, minutes=2)  # the 11:00 break waits
+            assert c.get("/api/breaks/next", params={"person": "Ana"}, headers=h).json()["break"]
+            r = c.post("/api/posture/nudges", json=e, headers=h).json()
+            assert r == {**r, "shown": False, "held": "a movement break is waiting"}
+            # outside working hours: nothing
+            wall.t = WED_10 + timedelta(hours=10)
+            r = c.post("/api/posture/nudges", json=e, headers=h).json()
+            assert r["held"] == "outside working hours"
+            # bad input is refused with the field named; an unknown person is 404
+            bad = c.post("/api/posture/nudges", json={**e, "reasons": ["lazy"]}, headers=h)
+            assert bad.status_code == 422 and "reasons" in bad.text
+            nobody = c.post("/api/posture/nudges", json={**e, "person": "Zed"}, headers=h)
+            assert nobody.status_code == 404
+            assert care.take_nudge("Ana") is None
     finally:
         chair.service.close()

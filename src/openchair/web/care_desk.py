@@ -21,6 +21,7 @@ from openchair.care.breaks import BreakScheduler, OfferedBreak
 from openchair.care.diary_store import StoreBreakRepository, latest_screening
 from openchair.care.loader import ExerciseLibrary
 from openchair.care.model import Exercise
+from openchair.care.nudges import Nudge, NudgeGate
 from openchair.care.screening import ScreeningRules, load_rules
 from openchair.care.settings import PlanSettings, load_settings
 from openchair.posture.events import PostureDaySummary, SittingStreak
@@ -29,6 +30,7 @@ from openchair.store.database import Store
 CATCH_UP_STEP = timedelta(minutes=1)
 CATCH_UP_MAX = timedelta(hours=24)
 POSTURE_FILE = "posture_days.json"
+NUDGE_FRESH = timedelta(minutes=2)
 
 
 def utc_now() -> datetime:
@@ -60,6 +62,8 @@ class CareDesk:
     _waiting: dict[str, Waiting] = field(default_factory=dict)
     _next_id: int = 1
     _posture: dict[str, dict[str, PostureDaySummary]] | None = None
+    _gates: dict[str, NudgeGate] = field(default_factory=dict)
+    _nudges: dict[str, tuple[datetime, Nudge]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     # -- data the pages read ----------------------------------------------------------------
@@ -125,6 +129,30 @@ class CareDesk:
     def forget_waiting(self, person: str) -> None:
         with self.lock:
             self._waiting.pop(person, None)
+
+    # -- posture nudges: through the break poll, under the break rules ----------------------
+    def offer_nudge(self, store: Store, person: str, nudge: Nudge) -> str | None:
+        """Take a nudge from the posture watcher: None when the page will show it at its next
+        poll, else why it is held back (outside working hours, a break waiting, too soon after
+        the last one: ``care.nudges``)."""
+        with self.lock:
+            _, waiting = self.tick(store, person)  # CareDataError: no such person
+            gate = self._gates.get(person)
+            if gate is None:
+                gate = self._gates[person] = NudgeGate(self.settings)
+            why = gate.admit(self.now(), break_waiting=waiting is not None)
+            if why is None:
+                self._nudges[person] = (self.now(), nudge)
+            return why
+
+    def take_nudge(self, person: str) -> Nudge | None:
+        """The nudge for the page, once: the first poll after it came takes it. One not taken
+        within ``NUDGE_FRESH`` (no page open) is dropped: the slouch it was about has moved on."""
+        with self.lock:
+            kept = self._nudges.pop(person, None)
+            if kept is None or self.now() - kept[0] > NUDGE_FRESH:
+                return None
+            return kept[1]
 
     # -- posture ----------------------------------------------------------------------------
     def _posture_days(self) -> dict[str, dict[str, PostureDaySummary]]:

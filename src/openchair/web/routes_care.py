@@ -174,9 +174,11 @@ def _waiting_out(w: Waiting | None, d: CareDesk) -> dict[str, Any] | None:
 def _next(store: Store, d: CareDesk, person: str) -> dict[str, Any]:
     sched, w = d.tick(store, person)
     due = sched.next_due() if sched.shift_day is not None else None  # none outside work hours
+    nudge = d.take_nudge(person)
     return {
         "now": d.now().isoformat(),
         "break": _waiting_out(w, d),
+        "nudge": nudge.to_dict() if nudge is not None else None,
         "next_due": due.isoformat() if due else None,
         "poll_s": d.poll_s,
     }
@@ -186,8 +188,9 @@ def _next(store: Store, d: CareDesk, person: str) -> dict[str, Any]:
     "/api/breaks/next", response_model=dict[str, Any], responses=NO_PERSON, summary="Break due?"
 )
 async def next_break(request: Request, ctx: Ctx, _: Device, person: Person) -> dict[str, Any]:
-    """Advance the person's break scheduler to now: the break waiting for them (or null) and
-    when the next one is due. The page asks every ``poll_s`` seconds."""
+    """Advance the person's break scheduler to now: the break waiting for them (or null), when
+    the next one is due, and a posture nudge to show (or null; each is given once). The page
+    asks every ``poll_s`` seconds."""
     d = desk(request)
     try:
         return await asyncio.to_thread(_next, ctx.store, d, person)
