@@ -458,12 +458,12 @@ def diary_context_of(person: str, db: str | None = None) -> DiaryContext:
         return context_for(store, person, _now(), _rules(), ProgramLibrary())
 
 
-def posture_days_of(person: str) -> list[PostureDaySummary]:
+def posture_days_of(person: str, db: str | None = None) -> list[PostureDaySummary]:
     """For ``openchair plan --person``: the posture monitor's days the chair keeps for them."""
-    from openchair.care.settings import data_dir
-    from openchair.web.care_desk import CareDesk
+    from openchair.care.posture_store import days
 
-    return CareDesk(data_dir=data_dir()).posture(person)
+    with _store(db) as store:
+        return days(store, person)
 
 
 def register(app: typer.Typer) -> None:

@@ -93,7 +93,7 @@ async def plan(
         diary = posture = None
         if person is not None:
             diary = context_for(ctx.store, person, d.now(), d.rules(), ctx.library)
-            posture = posture_for(d.posture(person), when.isoformat())
+            posture = posture_for(d.posture(ctx.store, person), when.isoformat())
         p = plan_day(settings, when, exs, diary, posture)
         names = {e.label(): e.name for e in exs}
         data = p.to_dict()

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from openchair.care.diary_store import latest_screening
 from openchair.care.nudges import Nudge
 from openchair.posture.events import (
     PostureDaySummary,
@@ -93,8 +92,7 @@ async def post_day(body: PostureDayIn, request: Request, ctx: Ctx, _: Device) ->
     )
 
     def keep() -> None:
-        latest_screening(ctx.store, body.person)  # CareDataError: no such person
-        d.put_posture(body.person, summary)
+        d.put_posture(ctx.store, body.person, summary)  # CareDataError: no such person
 
     try:
         await asyncio.to_thread(keep)
@@ -140,7 +138,7 @@ async def days(request: Request, ctx: Ctx, _: Device, person: Person) -> list[di
     """Every kept day of this person, oldest first, in minutes (``streaks`` in Unix seconds)."""
     d = desk(request)
     try:
-        await asyncio.to_thread(latest_screening, ctx.store, person)
+        kept = await asyncio.to_thread(d.posture, ctx.store, person)
     except CARE_ERRORS as err:
         raise care_error(err) from None
-    return [s.to_dict() for s in d.posture(person)]
+    return [s.to_dict() for s in kept]
