@@ -151,3 +151,32 @@ def test_watch_hands_each_nudge_to_the_desktop_and_says_what_became_of_it() -> N
     late = PostureEvent(PostureEventKind.NUDGE, T0 + 3000, (), 60.0)
     out = _deliver([late], None, "ftp://chair", "tok", "Ana", True)
     assert out[id(late)]["chair"].startswith("not sent:")
+
+
+def test_the_watcher_sends_comings_and_goings_as_numbers() -> None:
+    from openchair.web.posture_push import push_presence
+
+    sent: list[bytes] = []
+
+    class Answer:
+        def __enter__(self) -> Answer:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def read(self) -> bytes:
+            return b'{"away_since": null}'
+
+    def send(req: object, timeout_s: float) -> Answer:
+        assert req.full_url.endswith("/api/posture/presence")  # type: ignore[attr-defined]
+        sent.append(req.data)  # type: ignore[attr-defined]
+        return Answer()
+
+    push_presence("http://chair", "tok", "Ana", PostureEvent(PostureEventKind.AWAY, T0), send=send)
+    push_presence(
+        "http://chair", "tok", "Ana", PostureEvent(PostureEventKind.BACK, T0 + 400), send=send
+    )
+    assert [b'"away": true' in s for s in sent] == [True, False]
+    with pytest.raises(ValueError, match="not a presence"):
+        push_presence("http://chair", "tok", "Ana", PostureEvent(PostureEventKind.NUDGE, T0))

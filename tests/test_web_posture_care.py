@@ -170,3 +170,53 @@ def test_a_recorded_slouch_reaches_the_page_once_through_the_break_poll(tmp_path
             assert care.take_nudge("Ana") is None
     finally:
         chair.service.close()
+
+
+def test_time_away_seen_by_the_posture_monitor_counts_toward_the_movement_break(
+    tmp_path: Path,
+) -> None:
+    wall = WallClock()
+    chair, _ = make(tmp_path, wall)
+    chair.service.open()
+    try:
+        with TestClient(chair.app) as c:
+            h = pair(c, chair)
+            for name in ("Ana", "Bo"):
+                assert c.post("/api/people", json={"name": name}, headers=h).status_code == 201
+
+            def next_for(name: str) -> Any:
+                return c.get("/api/breaks/next", params={"person": name}, headers=h).json()
+
+            assert next_for("Ana")["next_due"].startswith("2026-11-25T11:00")
+            assert next_for("Bo")["next_due"].startswith("2026-11-25T11:00")
+            # Ana leaves at 10:20 and is back at 10:27, with no page asking meanwhile
+            left = WED_10 + timedelta(minutes=20)
+            wall.t = left + timedelta(seconds=5)
+            away = {"person": "Ana", "away": True, "t_s": left.timestamp()}
+            r = c.post("/api/posture/presence", json=away, headers=h)
+            assert r.status_code == 200 and r.json()["away_since"].startswith("2026-11-25T10:20")
+            wall.t = WED_10 + timedelta(minutes=27)
+            back = {"person": "Ana", "away": False, "t_s": wall.t.timestamp()}
+            assert (
+                c.post("/api/posture/presence", json=back, headers=h).json()["away_since"] is None
+            )
+            # a natural break: her hour starts again, Bo's does not
+            assert next_for("Ana")["next_due"] > "2026-11-25T11:20"
+            assert next_for("Bo")["next_due"].startswith("2026-11-25T11:00")
+            wall.t = WED_10 + timedelta(hours=1, minutes=1)
+            assert next_for("Ana")["break"] is None and next_for("Bo")["break"] is not None
+            stats = c.get("/api/breaks/stats", params={"person": "Ana"}, headers=h).json()
+            assert stats[0]["natural"] == 1
+            # two minutes away is not a break
+            wall.t += timedelta(minutes=1)
+            away = {"person": "Ana", "away": True, "t_s": wall.t.timestamp()}
+            c.post("/api/posture/presence", json=away, headers=h)
+            wall.t += timedelta(minutes=2)
+            back = {"person": "Ana", "away": False, "t_s": wall.t.timestamp()}
+            c.post("/api/posture/presence", json=back, headers=h)
+            stats = c.get("/api/breaks/stats", params={"person": "Ana"}, headers=h).json()
+            assert stats[0]["natural"] == 1
+            nobody = c.post("/api/posture/presence", json={**back, "person": "Zed"}, headers=h)
+            assert nobody.status_code == 404
+    finally:
+        chair.service.close()

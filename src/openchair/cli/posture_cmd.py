@@ -34,7 +34,13 @@ from openchair.posture.landmarks import PoseFrame
 from openchair.posture.metrics import ViewMode
 from openchair.posture.monitor import PostureMonitor
 from openchair.posture.preview import braille_skeleton, render_view
-from openchair.web.posture_push import TOKEN_ENV, PushError, push_days, push_nudge
+from openchair.web.posture_push import (
+    TOKEN_ENV,
+    PushError,
+    push_days,
+    push_nudge,
+    push_presence,
+)
 
 posture_app = typer.Typer(
     help="The webcam posture monitor: calibrate your upright posture, then watch it.",
@@ -119,6 +125,13 @@ def _deliver(
     out: dict[int, dict[str, Any]] = {}
     for e in events:
         if e.kind is not PostureEventKind.NUDGE:
+            if send_to is not None and person:  # away time counts toward the chair's breaks
+                try:
+                    push_presence(send_to, token, person, e)
+                except PushError as err:
+                    out[id(e)] = {"chair": f"not sent: {err}"}
+                    if not as_json:
+                        Console(stderr=True).print(f"presence not sent to the chair: {err}")
             continue
         info: dict[str, Any] = {}
         if channel is not None:
@@ -206,8 +219,9 @@ def watch_command(
         str | None,
         typer.Option(
             "--send-to",
-            help="At the end, add the day's numbers to the chair's posture page at this address "
-            "(e.g. http://127.0.0.1:8580; token in $OPENCHAIR_TOKEN). Numbers only.",
+            help="Send nudges and comings and goings to the chair at this address as they "
+            "happen, and at the end add the day's numbers to its posture page (e.g. "
+            "http://127.0.0.1:8580; token in $OPENCHAIR_TOKEN). Numbers only.",
         ),
     ] = None,
     person: Annotated[

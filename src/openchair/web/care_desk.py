@@ -65,6 +65,8 @@ class CareDesk:
     _next_id: int = 1
     _posture_imported: bool = False
     _gates: dict[str, NudgeGate] = field(default_factory=dict)
+    _away_since: dict[str, datetime] = field(default_factory=dict)
+    _tick_at: datetime | None = None
     _nudges: dict[str, tuple[datetime, Nudge]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -89,7 +91,10 @@ class CareDesk:
         if sched is None:
             latest_screening(store, person)  # CareDataError: no such person
             sched = BreakScheduler(
-                self.settings(), StoreBreakRepository(store, person), self.exercises()
+                self.settings(),
+                StoreBreakRepository(store, person),
+                self.exercises(),
+                idle_seconds=self._idle_of(person),
             )
             self._schedulers[person] = sched
         return sched
@@ -103,9 +108,11 @@ class CareDesk:
             if last is not None and now > last:
                 t = max(last, now - CATCH_UP_MAX) + CATCH_UP_STEP
                 while t < now:
+                    self._tick_at = t
                     sched.tick(t)
                     t += CATCH_UP_STEP
             if last is None or now >= last:
+                self._tick_at = now
                 sched.tick(now)
                 self._last_tick[person] = now
             return sched, self._track(person, sched.pending)
@@ -131,6 +138,36 @@ class CareDesk:
     def forget_waiting(self, person: str) -> None:
         with self.lock:
             self._waiting.pop(person, None)
+
+    # -- presence from the posture monitor: away from the desk is idle time for the breaks --
+    def _idle_of(self, person: str) -> Callable[[], float]:
+        """The scheduler's idle source for ``person``: seconds away from the desk as the posture
+        monitor saw it, at the time the scheduler is being ticked to (catch-up steps too)."""
+
+        def idle() -> float:
+            since = self._away_since.get(person)
+            if since is None or self._tick_at is None:
+                return 0.0
+            return max(0.0, (self._tick_at - since).total_seconds())
+
+        return idle
+
+    def presence(self, store: Store, person: str, away: bool, at: datetime) -> datetime | None:
+        """The posture watcher saw ``person`` leave (``away``, ``at`` when last seen) or come
+        back. Away long enough (``idle_counts_as_break_minutes``) is a natural break, exactly
+        as the desktop helper's idle time: the scheduler is ticked to now before a return is
+        taken, so an absence nobody polled during still counts. Returns since when away."""
+        with self.lock:
+            at = min(at.astimezone(UTC), self.now().astimezone(UTC))
+            if away:
+                self.tick(store, person)  # CareDataError: no such person
+                self._away_since[person] = at
+            else:
+                if person in self._away_since:
+                    self.tick(store, person)
+                self._away_since.pop(person, None)
+                self.tick(store, person)
+            return self._away_since.get(person)
 
     # -- posture nudges: through the break poll, under the break rules ----------------------
     def offer_nudge(self, store: Store, person: str, nudge: Nudge) -> str | None:

@@ -16,7 +16,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from openchair.posture.events import PostureDaySummary, PostureEvent
+from openchair.posture.events import PostureDaySummary, PostureEvent, PostureEventKind
 
 TOKEN_ENV = "OPENCHAIR_TOKEN"
 
@@ -67,6 +67,31 @@ def push_nudge(
     }
     req = urllib.request.Request(
         f"{url}/api/posture/nudges",
+        data=json.dumps(body).encode("utf-8"),
+        headers=headers,
+        method="POST",
+    )
+    answer = _call(send, req, timeout_s)
+    return answer if isinstance(answer, dict) else {}
+
+
+def push_presence(
+    base_url: str,
+    token: str,
+    person: str,
+    event: PostureEvent,
+    *,
+    timeout_s: float = 5.0,
+    send: Send = _urlopen,
+) -> dict[str, Any]:
+    """Tell the chair the person left (``away``) or came back (``back``), so its break
+    scheduler counts the time away as the desktop helper counts idle time."""
+    if event.kind is PostureEventKind.NUDGE:
+        raise ValueError("a nudge is not a presence event")
+    url, headers = _target(base_url, token)
+    body = {"person": person, "away": event.kind is PostureEventKind.AWAY, "t_s": event.t_s}
+    req = urllib.request.Request(
+        f"{url}/api/posture/presence",
         data=json.dumps(body).encode("utf-8"),
         headers=headers,
         method="POST",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -131,6 +132,29 @@ async def post_nudge(body: NudgeIn, request: Request, ctx: Ctx, _: Device) -> di
     except CARE_ERRORS as err:
         raise care_error(err) from None
     return {"shown": why is None, "held": why, "nudge": nudge.to_dict()}
+
+
+class PresenceIn(BaseModel):
+    """The posture monitor's ``away`` or ``back`` event: numbers only."""
+
+    model_config = ConfigDict(extra="forbid")
+    person: str = Field(min_length=1, max_length=80)
+    away: bool = Field(description="True: the person left (t_s: last seen); false: back.")
+    t_s: float = Field(ge=0, le=1e11, description="Unix time of the event.")
+
+
+@router.post("/api/posture/presence", response_model=dict[str, Any], responses=NO_PERSON)
+async def post_presence(body: PresenceIn, request: Request, ctx: Ctx, _: Device) -> dict[str, Any]:
+    """The person left the desk or came back. Time away counts toward the movement break as
+    idle time does for the desktop helper: away ``idle_counts_as_break_minutes`` (5) or more
+    is a natural break and restarts the hour."""
+    d = desk(request)
+    at = datetime.fromtimestamp(body.t_s, UTC)
+    try:
+        since = await asyncio.to_thread(d.presence, ctx.store, body.person, body.away, at)
+    except CARE_ERRORS as err:
+        raise care_error(err) from None
+    return {"away_since": since.isoformat() if since else None}
 
 
 @router.get("/api/posture/days", response_model=list[dict[str, Any]], responses=NO_PERSON)
