@@ -14,11 +14,18 @@ from typing import TYPE_CHECKING, Literal
 
 from openchair.care.advice import GENERAL_CAUTIONS, RED_FLAGS, RED_FLAGS_ACTION, SEE_A_CLINICIAN
 from openchair.care.model import Exercise
+from openchair.care.posture_plan import (
+    EXTRA_STRETCH_SET,
+    EXTRA_UPPER_STRETCHES,
+    LOWER_AREAS,
+    UPPER_AREAS,
+    PostureContext,
+    minutes_text,
+)
 from openchair.care.settings import PlanSettings
 
 if TYPE_CHECKING:
     from openchair.care.diary_plan import DiaryContext
-    from openchair.care.posture_plan import PostureContext
 
 ItemKind = Literal["morning", "break", "evening", "stretch"]
 
@@ -267,8 +274,6 @@ def plan_day(
     # Evening: a program chosen from the day (or a matching stretch set without a chair).
     # A long stretch of sitting: a short stretch for the hips and lower back after work.
     if shift and posture is not None and posture.long_streak(settings.breaks.every_minutes):
-        from openchair.care.posture_plan import EXTRA_STRETCH_SET, LOWER_AREAS, minutes_text
-
         pool = [
             e for e in ok if e.kind in ("stretch", "mobility") and set(e.areas) & set(LOWER_AREAS)
         ]
@@ -316,8 +321,6 @@ def plan_day(
     stretch_why = "stretching most days keeps the back and hips moving (hold each 10-30 s)"
     first: list[Exercise] = []
     if posture is not None and posture.slouched_long:
-        from openchair.care.posture_plan import EXTRA_UPPER_STRETCHES, UPPER_AREAS
-
         upper = sorted(
             (e for e in stretches if set(e.areas) & set(UPPER_AREAS)), key=lambda e: e.label()
         )
