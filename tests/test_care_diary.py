@@ -258,6 +258,7 @@ def test_export_has_everything_and_forget_leaves_nothing(store: Store, tmp_path:
     assert len(data["breaks"]) == 42 and data["screenings"][0]["answers"]["pregnancy"]
     assert data["confirmations"][0]["note"] == "GP: no concern"
     files = {p.name: p for p in write_csv(store, "ana", tmp_path / "csv", made)}
+    assert "posture_days.csv" in files
     with files["diary.csv"].open() as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 14 and rows[0]["areas"] == "lower-back-left"

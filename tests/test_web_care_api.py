@@ -165,9 +165,14 @@ def test_red_flag_holds_the_chair_until_seen_and_other_pages(tmp_path: Path) -> 
             assert r.status_code == 422 and "slouched_s" in r.text
             got = c.get("/api/posture/days", params={"person": "Ben"}, headers=h).json()
             assert got[0]["slouched_min"] == 10.0 and got[0]["streaks"][0]["min"] == 60.0
-        # kept on disk for the next start of the server
-        again = CareDesk(data_dir=tmp_path)
-        assert again.posture("Ben")[0].sitting_s == 3600
+        # kept in the chair's database for the next start of the server
+        from openchair.care.posture_store import days
+
+        again = open_store(None, str(tmp_path))
+        try:
+            assert days(again, "Ben")[0].sitting_s == 3600
+        finally:
+            again.close()
     finally:
         chair.service.close()
 

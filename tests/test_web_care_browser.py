@@ -273,3 +273,28 @@ def test_the_diary_on_a_phone_and_the_other_care_pages(
     expect(page.locator(".day dl")).to_contain_text("40 min")
     page.screenshot(path=str(SHOTS / "care-posture-phone.png"))
     page.context.close()
+
+
+def test_a_posture_nudge_shows_like_a_break_and_the_plan_says_what_the_day_changed(
+    browser: Browser, server: LiveServer
+) -> None:
+    WALL.t = datetime(2026, 3, 3, 9, 30, tzinfo=UTC)  # a Tuesday, in working hours
+    page = phone(browser, server, "Posture phone", "Nia")
+    day = {"person": "Nia", "date": "2026-03-03", "sitting_s": 14400, "slouched_s": 74 * 60}
+    assert api(page, server, "POST", "/api/posture/days", day).status == 200
+    page.goto(server.url + "/static/care.html#plan")
+    expect(page.locator("#plan-items")).to_contain_text("You sat slouched for 74 minutes today")
+    expect(page.locator("#nudge")).to_be_hidden()
+    nudge = {"person": "Nia", "t_s": WALL.t.timestamp(), "reasons": ["head_forward"],
+             "slouched_for_s": 65}  # fmt: skip
+    r = api(page, server, "POST", "/api/posture/nudges", nudge)
+    assert r.status == 200 and r.json()["shown"] is True
+    expect(page.locator("#nudge")).to_be_visible(timeout=5_000)
+    expect(page.locator("#nudge-text")).to_contain_text("your head has come forward")
+    assert ["Posture check", r.json()["nudge"]["body"]] in page.evaluate("window.__shown")
+    page.screenshot(path=str(SHOTS / "care-posture-nudge-phone.png"))
+    page.locator("#nudge-close").click()
+    expect(page.locator("#nudge")).to_be_hidden()
+    page.wait_for_timeout(800)  # later polls do not bring it back
+    expect(page.locator("#nudge")).to_be_hidden()
+    page.context.close()

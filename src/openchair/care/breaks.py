@@ -46,6 +46,16 @@ class OfferedBreak:
         }
 
 
+def current_shift(settings: PlanSettings, now: datetime) -> tuple[datetime, datetime] | None:
+    """The work period (UTC) that ``now`` falls in, if any; a night shift started yesterday too."""
+    local = now.astimezone(settings.zone)
+    for day in (local.date() - timedelta(days=1), local.date()):
+        shift = settings.shift(day)
+        if shift and shift[0] <= now < shift[1]:
+            return shift[0].astimezone(UTC), shift[1].astimezone(UTC)
+    return None
+
+
 def _no_idle() -> float:
     return 0.0
 
@@ -107,12 +117,7 @@ class BreakScheduler:
 
     # -- the clock ---------------------------------------------------------------------------
     def _current_shift(self, now: datetime) -> tuple[datetime, datetime] | None:
-        local = now.astimezone(self.settings.zone)
-        for day in (local.date() - timedelta(days=1), local.date()):
-            shift = self.settings.shift(day)
-            if shift and shift[0] <= now < shift[1]:
-                return shift[0].astimezone(UTC), shift[1].astimezone(UTC)
-        return None
+        return current_shift(self.settings, now)
 
     def _record(self, now: datetime, kind: BreakKind, outcome: Outcome, sat: float = 0.0) -> None:
         assert self._shift is not None

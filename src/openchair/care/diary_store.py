@@ -21,6 +21,7 @@ from openchair.care.screening import Restrictions, ScreeningRules, restrictions_
 from openchair.store.database import Store
 from openchair.store.diary_models import BreakRow, ConfirmationRow, DiaryRow, ScreeningRow
 from openchair.store.models import Person
+from openchair.store.posture_models import PostureDayRow
 
 RED_FLAGS_KIND = "red-flags"
 HOLD_PREFIX = "hold:"
@@ -324,7 +325,7 @@ class StoreBreakRepository:
 
 # -- forgetting ---------------------------------------------------------------------------------
 
-PERSON_TABLES = (ScreeningRow, DiaryRow, ConfirmationRow, BreakRow)
+PERSON_TABLES = (ScreeningRow, DiaryRow, ConfirmationRow, BreakRow, PostureDayRow)
 
 
 def delete_person_data(store: Store, name: str) -> dict[str, int]:

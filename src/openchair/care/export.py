@@ -23,6 +23,7 @@ from openchair.care.diary_store import (
     delete_person_data,
     entries,
 )
+from openchair.care.posture_store import days as posture_days
 from openchair.store.database import Store
 from openchair.store.diary_models import ScreeningRow
 from openchair.store.history import CSV_COLUMNS, history
@@ -89,6 +90,7 @@ def export_person(store: Store, name: str, exported_at: datetime) -> dict[str, A
         "confirmations": [c.to_dict() for c in confirmations(store, name)],
         "sessions": [h.to_dict() for h in history(store, person=name)],
         "breaks": [b.to_dict() for b in StoreBreakRepository(store, name).all()],
+        "posture_days": [d.to_dict() for d in posture_days(store, name)],
     }
 
 
@@ -172,6 +174,11 @@ def write_csv(store: Store, name: str, folder: Path, exported_at: datetime) -> l
             for b in data["breaks"]
         ],
     )
+    out.append(path)
+    path = folder / "posture_days.csv"
+    keys = ["date", "sitting_min", "slouched_min", "away_min", "unobserved_min", "nudges"]
+    keys += ["breaks", "longest_streak_min"]
+    _csv(path, keys, [[d[k] for k in keys] for d in data["posture_days"]])
     out.append(path)
     return out
 

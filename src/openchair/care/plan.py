@@ -14,6 +14,14 @@ from typing import TYPE_CHECKING, Literal
 
 from openchair.care.advice import GENERAL_CAUTIONS, RED_FLAGS, RED_FLAGS_ACTION, SEE_A_CLINICIAN
 from openchair.care.model import Exercise
+from openchair.care.posture_plan import (
+    EXTRA_STRETCH_SET,
+    EXTRA_UPPER_STRETCHES,
+    LOWER_AREAS,
+    UPPER_AREAS,
+    PostureContext,
+    minutes_text,
+)
 from openchair.care.settings import PlanSettings
 
 if TYPE_CHECKING:
@@ -119,36 +127,59 @@ def _pick(
     return first + rest
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}es" if word.endswith("ch") else f"{n} {word}s"
+
+
 def _minutes(exercises: Sequence[Exercise]) -> float:
     return round(sum(e.seconds() for e in exercises) / 60.0 + 0.49)
 
 
 def evening_choice(
-    settings: PlanSettings, day: date, diary: DiaryContext | None = None
+    settings: PlanSettings,
+    day: date,
+    diary: DiaryContext | None = None,
+    posture: PostureContext | None = None,
 ) -> tuple[str, str]:
-    """The evening program and the reason for it, from the day, the person and their diary."""
+    """The evening program and the reason for it, from the day, the person, their diary and the
+    posture monitor's day (docs/CARE.md lists the rules in order)."""
     if diary is not None:
-        return diary.evening_choice(settings, day, evening_choice)
+
+        def without_diary(s: PlanSettings, d: date) -> tuple[str, str]:
+            return evening_choice(s, d, None, posture)
+
+        return diary.evening_choice(settings, day, without_diary)
     shift = settings.shift(day)
     # Elapsed hours (UTC), so a night shift over a clock change counts as lived.
-    hours = (
-        (shift[1].astimezone(UTC) - shift[0].astimezone(UTC)).total_seconds() / 3600
-        if shift
-        else 0.0
-    )
+    utc = (shift[0].astimezone(UTC), shift[1].astimezone(UTC)) if shift else None
+    hours = (utc[1] - utc[0]).total_seconds() / 3600 if utc else 0.0
+    away_note = ""
+    measured = posture.desk_hours(utc) if posture is not None else None
+    if measured is not None:
+        hours, note = measured
+        hours = round(hours, 1)
+        away_note = f"; {note}"
     if "lower-back" in settings.pain_areas:
         return "lumbar", "lower-back pain is in your profile: the Lumbar program works L1 to sacrum"
+    if posture is not None and posture.slouched_long:
+        return (
+            "after-office",
+            f"{posture.slouch_sentence()}: tonight's program, After the Office, spends its time "
+            "on the neck, shoulders and upper back that a slouch loads",
+        )
     if shift and hours >= settings.long_sitting_hours:
         return (
             "after-office",
-            f"a long day at the desk ({hours:g} h): After the Office works the neck, shoulders "
-            "and upper back that sitting and slouching load",
+            f"a long day at the desk ({hours:g} h{away_note}): After the Office works the neck, "
+            "shoulders and upper back that sitting and slouching load",
         )
     if set(settings.pain_areas) & {"neck", "shoulders", "upper-back"}:
         return "after-office", "neck, shoulder or upper-back pain is in your profile"
     if settings.liked_program:
         return settings.liked_program, "the program you marked as liked"
     if shift:
+        if away_note:
+            return "after-office", f"a day at the desk ({hours:g} h{away_note})"
         return "after-office", "a day at the desk"
     return "heated-back", "a day off: warmth and gentle rolling"
 
@@ -158,11 +189,17 @@ def plan_day(
     day: date,
     exercises: Sequence[Exercise],
     diary: DiaryContext | None = None,
+    posture: PostureContext | None = None,
 ) -> DayPlan:
     """The plan for ``day`` (breaks of a shift that starts that day, even past midnight).
 
     With the pain ``diary``: its areas and the health check's flags join the settings, a hold
-    takes the chair (a red flag: the whole plan) off the day, and the evening says why."""
+    takes the chair (a red flag: the whole plan) off the day, and the evening says why. With the
+    ``posture`` monitor's summary of that day: a long slouch turns the evening and the stretching
+    to the neck and upper back, a long stretch of sitting adds a stretch after work, and time away
+    from the desk counts as movement (``care/posture_plan.py``); the reasons say so."""
+    if posture is not None and posture.date != day.isoformat():
+        posture = None  # another day's posture says nothing about this one
     if diary is not None:
         if diary.red_flag_hold:
             from openchair.care.redflags import HELD_REASON
@@ -235,7 +272,27 @@ def plan_day(
             notes.append("No desk exercise suits your caution flags: the breaks are for walking.")
 
     # Evening: a program chosen from the day (or a matching stretch set without a chair).
-    program, reason = evening_choice(settings, day, diary)
+    # A long stretch of sitting: a short stretch for the hips and lower back after work.
+    if shift and posture is not None and posture.long_streak(settings.breaks.every_minutes):
+        pool = [
+            e for e in ok if e.kind in ("stretch", "mobility") and set(e.areas) & set(LOWER_AREAS)
+        ]
+        chosen = _rotate(sorted(pool, key=lambda e: e.label()), seed + 3, EXTRA_STRETCH_SET, set())
+        if chosen:
+            items.append(
+                PlanItem(
+                    "stretch",
+                    shift[1] + timedelta(minutes=5),
+                    _minutes(chosen),
+                    "Stretch after sitting",
+                    f"Your longest stretch of sitting today was "
+                    f"{minutes_text(posture.longest_streak_min)} without a break: a short "
+                    "stretch for the hips and lower back after work",
+                    exercises=[e.label() for e in chosen],
+                )
+            )
+
+    program, reason = evening_choice(settings, day, diary, posture)
     evening_at = settings.at(day, settings.evening)
     if shift:
         evening_at = max(evening_at, shift[1] + timedelta(minutes=30))
@@ -261,15 +318,38 @@ def plan_day(
 
     # Stretching session: most days, holds of 10-30 s (ACSM).
     stretches = [e for e in ok if e.kind in ("stretch", "mobility")]
-    chosen = _pick(stretches, settings, seed + 5, STRETCH_SET)
-    stretch_at = max(settings.at(day, settings.stretch), items[-1].end + timedelta(minutes=15))
+    stretch_why = "stretching most days keeps the back and hips moving (hold each 10-30 s)"
+    first: list[Exercise] = []
+    if posture is not None and posture.slouched_long:
+        upper = sorted(
+            (e for e in stretches if set(e.areas) & set(UPPER_AREAS)), key=lambda e: e.label()
+        )
+        count = 2 + (EXTRA_UPPER_STRETCHES if posture.slouched_very_long else 0)
+        first = _rotate(upper, seed + 5, count, set())
+        if first:
+            stretch_why = (
+                f"{posture.slouch_sentence()}: "
+                + (
+                    f"the session is {_count(len(first) - 2, 'stretch')} longer and starts with "
+                    if posture.slouched_very_long and len(first) > 2
+                    else "it starts with "
+                )
+                + f"{_count(len(first), 'stretch')} for the neck and upper back (hold each "
+                "10-30 s)"
+            )
+    taken = {e.label() for e in first}
+    pick = _pick(stretches, settings, seed + 5, STRETCH_SET + len(first))
+    rest = [e for e in pick if e.label() not in taken]
+    chosen = first + rest[: max(0, STRETCH_SET - min(len(first), 2))]
+    evening_item = next(i for i in items if i.kind == "evening")
+    stretch_at = max(settings.at(day, settings.stretch), evening_item.end + timedelta(minutes=15))
     items.append(
         PlanItem(
             "stretch",
             stretch_at,
             _minutes(chosen),
             "Stretching session",
-            "stretching most days keeps the back and hips moving (hold each 10-30 s)",
+            stretch_why,
             exercises=[e.label() for e in chosen],
         )
     )

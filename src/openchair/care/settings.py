@@ -93,6 +93,12 @@ class BreakRules(BaseModel):
     idle_counts_as_break_minutes: float = Field(
         5, ge=1, le=60, description="Away from the computer this long counts as a break."
     )
+    posture_nudges: bool = Field(
+        True, description="Show the posture monitor's nudges where break reminders appear."
+    )
+    nudge_gap_minutes: float = Field(
+        20, ge=5, le=240, description="At most one posture nudge shown in this many minutes."
+    )
 
 
 class PlanSettings(BaseModel):

@@ -34,6 +34,7 @@ from openchair.care.diary_store import (
 from openchair.care.diary_store import add_entry as store_entry
 from openchair.care.diary_views import insight_png_view
 from openchair.care.export import forget_person, write_csv, write_json
+from openchair.care.posture_store import days as posture_days
 from openchair.care.redflags import RED_FLAG_IDS, RED_FLAG_QUESTIONS, message_for
 from openchair.care.report import gather, report_html, report_pdf
 from openchair.care.screening import (
@@ -43,6 +44,7 @@ from openchair.care.screening import (
     load_rules,
 )
 from openchair.care.trend import pain_trend
+from openchair.posture.events import PostureDaySummary
 from openchair.store.database import Store, open_store
 from openchair.store.errors import StoreError
 
@@ -323,7 +325,12 @@ def diary_trend(
             try:
                 png.write_bytes(
                     insight_png_view(
-                        store, person, now, weeks, StoreBreakRepository(store, person).all()
+                        store,
+                        person,
+                        now,
+                        weeks,
+                        StoreBreakRepository(store, person).all(),
+                        posture_days(store, person),
                     )
                 )
             except OSError as err:
@@ -455,6 +462,12 @@ def diary_context_of(person: str, db: str | None = None) -> DiaryContext:
 
     with _store(db) as store:
         return context_for(store, person, _now(), _rules(), ProgramLibrary())
+
+
+def posture_days_of(person: str, db: str | None = None) -> list[PostureDaySummary]:
+    """For ``openchair plan --person``: the posture monitor's days the chair keeps for them."""
+    with _store(db) as store:
+        return posture_days(store, person)
 
 
 def register(app: typer.Typer) -> None:

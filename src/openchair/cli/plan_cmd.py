@@ -15,6 +15,7 @@ from openchair.care.advice import RED_FLAGS, RED_FLAGS_ACTION, SEE_A_CLINICIAN
 from openchair.care.ical import plan_ical
 from openchair.care.loader import ExerciseLibrary
 from openchair.care.plan import plan_day
+from openchair.care.posture_plan import posture_for
 from openchair.care.settings import (
     PlanSettings,
     SettingsError,
@@ -48,7 +49,9 @@ def plan(
     person: Annotated[
         str | None,
         typer.Option(
-            "--person", "-p", help="Fit the plan to this person's diary and health check."
+            "--person",
+            "-p",
+            help="Fit the plan to this person's diary, health check and posture day.",
         ),
     ] = None,
 ) -> None:
@@ -73,12 +76,13 @@ def plan(
     exercises, problems = ExerciseLibrary().load_all()
     for m in problems:
         typer.echo(f"skipped: {m}", err=True)
-    diary = None
+    diary = posture = None
     if person is not None:
-        from openchair.cli.diary_cmd import diary_context_of
+        from openchair.cli.diary_cmd import diary_context_of, posture_days_of
 
         diary = diary_context_of(person)
-    p = plan_day(settings, when, exercises, diary)
+        posture = posture_for(posture_days_of(person), when.isoformat())
+    p = plan_day(settings, when, exercises, diary, posture)
     if ical is not None:
         try:
             ical.write_bytes(plan_ical(settings, when, exercises, datetime.now(UTC)))

@@ -18,6 +18,7 @@ from rich.live import Live
 from rich.panel import Panel
 from rich.text import Text
 
+from openchair.care.nudges import NudgeChannel, NudgeGate
 from openchair.posture.calibration import (
     CalibrationError,
     CalibrationFileError,
@@ -28,11 +29,18 @@ from openchair.posture.calibration import (
 )
 from openchair.posture.client import WorkerError, WorkerProcess, worker_command
 from openchair.posture.config import PostureConfig
-from openchair.posture.events import PostureEvent
+from openchair.posture.events import PostureEvent, PostureEventKind
 from openchair.posture.landmarks import PoseFrame
 from openchair.posture.metrics import ViewMode
 from openchair.posture.monitor import PostureMonitor
 from openchair.posture.preview import braille_skeleton, render_view
+from openchair.web.posture_push import (
+    TOKEN_ENV,
+    PushError,
+    push_days,
+    push_nudge,
+    push_presence,
+)
 
 posture_app = typer.Typer(
     help="The webcam posture monitor: calibrate your upright posture, then watch it.",
@@ -86,6 +94,58 @@ def _calibration_view(frame: PoseFrame, left_s: float) -> Panel:
         title="calibrating",
         width=40,
     )
+
+
+def _desktop_channel(as_json: bool) -> NudgeChannel | None:
+    """Nudges through the break reminders' desktop notification, under the break rules from the
+    care settings; without readable settings the nudges stay in this view only (said once)."""
+    from openchair.care import desktop
+    from openchair.care.settings import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+    except SettingsError as err:
+        if not as_json:
+            Console(stderr=True).print(f"nudges shown here only: {err.messages[0]}")
+        return None
+    return NudgeChannel(NudgeGate(lambda: settings, desktop.do_not_disturb), desktop.notify)
+
+
+def _deliver(
+    events: list[PostureEvent],
+    channel: NudgeChannel | None,
+    send_to: str | None,
+    token: str,
+    person: str | None,
+    as_json: bool,
+) -> dict[int, dict[str, Any]]:
+    """Each nudge to the desktop and, with ``--send-to``, to the chair's page; per event what
+    became of it (for the JSON lines). A chair that cannot be reached costs a warning, not the
+    watch."""
+    out: dict[int, dict[str, Any]] = {}
+    for e in events:
+        if e.kind is not PostureEventKind.NUDGE:
+            if send_to is not None and person:  # away time counts toward the chair's breaks
+                try:
+                    push_presence(send_to, token, person, e)
+                except PushError as err:
+                    out[id(e)] = {"chair": f"not sent: {err}"}
+                    if not as_json:
+                        Console(stderr=True).print(f"presence not sent to the chair: {err}")
+            continue
+        info: dict[str, Any] = {}
+        if channel is not None:
+            info["desktop"] = "shown" if channel.handle(e) is not None else channel.held[-1][1]
+        if send_to is not None and person:
+            try:
+                answer = push_nudge(send_to, token, person, e)
+                info["chair"] = "shown" if answer.get("shown") else answer.get("held", "held")
+            except PushError as err:
+                info["chair"] = f"not sent: {err}"
+                if not as_json:
+                    Console(stderr=True).print(f"nudge not sent to the chair: {err}")
+        out[id(e)] = info
+    return out
 
 
 def register(app: typer.Typer) -> None:
@@ -159,18 +219,29 @@ def watch_command(
         str | None,
         typer.Option(
             "--send-to",
-            help="At the end, add the day's numbers to the chair's posture page at this address "
-            "(e.g. http://127.0.0.1:8580; token in $OPENCHAIR_TOKEN). Numbers only.",
+            help="Send nudges and comings and goings to the chair at this address as they "
+            "happen, and at the end add the day's numbers to its posture page (e.g. "
+            "http://127.0.0.1:8580; token in $OPENCHAIR_TOKEN). Numbers only.",
         ),
     ] = None,
     person: Annotated[
         str | None, typer.Option("--person", help="Whose numbers these are (with --send-to).")
     ] = None,
+    notify: Annotated[
+        bool,
+        typer.Option(
+            "--notify/--no-notify",
+            help="Show nudges as desktop notifications, like break reminders (under the "
+            "break rules: working hours, do-not-disturb, at most one per nudge_gap_minutes).",
+        ),
+    ] = True,
 ) -> None:
     """Watch your posture against your calibration; nudge after sustained slouching."""
     if send_to is not None and not person:
         raise _fail("--send-to needs --person NAME (whose posture page)", as_json)
     src = _source(camera, video, as_json)
+    desktop_nudges = _desktop_channel(as_json) if notify else None
+    token = os.environ.get(TOKEN_ENV, "")
     try:
         cal = load_calibration(calibration_path(mode))
     except CalibrationFileError as err:
@@ -189,6 +260,7 @@ def watch_command(
                 t0 = frame.t_s if t0 is None else t0
                 new = monitor.observe(frame)
                 events += new
+                shown = _deliver(new, desktop_nudges, send_to, token, person, as_json)
                 if as_json:
                     st = monitor.state
                     print(
@@ -203,7 +275,8 @@ def watch_command(
                         )
                     )
                     for e in new:
-                        print(json.dumps({"type": "event", **e.to_dict()}))
+                        extra = shown.get(id(e), {})
+                        print(json.dumps({"type": "event", **e.to_dict(), **extra}))
                 elif live is not None:
                     live.update(render_view(frame, monitor.state, events, "posture", t0))
                 if duration is not None and frame.t_s - t0 >= duration:
@@ -228,10 +301,8 @@ def watch_command(
                 f"longest sitting streak {s.longest_streak_s / 60:.1f} min"
             )
     if send_to is not None and person and summaries:
-        from openchair.web.posture_push import TOKEN_ENV, PushError, push_days
-
         try:
-            sent = push_days(send_to, os.environ.get(TOKEN_ENV, ""), person, summaries)
+            sent = push_days(send_to, token, person, summaries)
         except PushError as err:
             failure = failure or f"not sent: {err}"
         else:

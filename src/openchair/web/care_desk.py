@@ -1,5 +1,6 @@
 """The companion's state inside the web server: settings, exercises, one break scheduler per
-person on the service's clock, and the posture monitor's day summaries.
+person on the service's clock, posture nudges for the break poll, and the posture monitor's day
+summaries (kept in the chair's database).
 
 The break scheduler is pure and ticked here on demand: every ``GET /api/breaks/next`` advances it
 to now, catching up in one-minute steps when nobody asked for a while (so a break that fell due
@@ -10,7 +11,6 @@ in a few seconds.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,14 +21,17 @@ from openchair.care.breaks import BreakScheduler, OfferedBreak
 from openchair.care.diary_store import StoreBreakRepository, latest_screening
 from openchair.care.loader import ExerciseLibrary
 from openchair.care.model import Exercise
+from openchair.care.nudges import Nudge, NudgeGate
+from openchair.care.posture_store import days, import_json_file, put_day
 from openchair.care.screening import ScreeningRules, load_rules
 from openchair.care.settings import PlanSettings, load_settings
-from openchair.posture.events import PostureDaySummary, SittingStreak
+from openchair.posture.events import PostureDaySummary
 from openchair.store.database import Store
 
 CATCH_UP_STEP = timedelta(minutes=1)
 CATCH_UP_MAX = timedelta(hours=24)
 POSTURE_FILE = "posture_days.json"
+NUDGE_FRESH = timedelta(minutes=2)
 
 
 def utc_now() -> datetime:
@@ -52,14 +55,19 @@ class CareDesk:
     """How often the break page asks for the next break."""
     exercise_library: ExerciseLibrary = field(default_factory=ExerciseLibrary)
     data_dir: Path | None = None
-    """Where posture day summaries are kept (``posture_days.json``); None keeps them in memory."""
+    """The data folder: a ``posture_days.json`` left there by an older openchair is moved into
+    the database at the first posture request (``care.posture_store``)."""
     _exercises: list[Exercise] | None = None
     _rules: ScreeningRules | None = None
     _schedulers: dict[str, BreakScheduler] = field(default_factory=dict)
     _last_tick: dict[str, datetime] = field(default_factory=dict)
     _waiting: dict[str, Waiting] = field(default_factory=dict)
     _next_id: int = 1
-    _posture: dict[str, dict[str, PostureDaySummary]] | None = None
+    _posture_imported: bool = False
+    _gates: dict[str, NudgeGate] = field(default_factory=dict)
+    _away_since: dict[str, datetime] = field(default_factory=dict)
+    _tick_at: datetime | None = None
+    _nudges: dict[str, tuple[datetime, Nudge]] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     # -- data the pages read ----------------------------------------------------------------
@@ -83,7 +91,10 @@ class CareDesk:
         if sched is None:
             latest_screening(store, person)  # CareDataError: no such person
             sched = BreakScheduler(
-                self.settings(), StoreBreakRepository(store, person), self.exercises()
+                self.settings(),
+                StoreBreakRepository(store, person),
+                self.exercises(),
+                idle_seconds=self._idle_of(person),
             )
             self._schedulers[person] = sched
         return sched
@@ -97,9 +108,11 @@ class CareDesk:
             if last is not None and now > last:
                 t = max(last, now - CATCH_UP_MAX) + CATCH_UP_STEP
                 while t < now:
+                    self._tick_at = t
                     sched.tick(t)
                     t += CATCH_UP_STEP
             if last is None or now >= last:
+                self._tick_at = now
                 sched.tick(now)
                 self._last_tick[person] = now
             return sched, self._track(person, sched.pending)
@@ -126,63 +139,75 @@ class CareDesk:
         with self.lock:
             self._waiting.pop(person, None)
 
+    # -- presence from the posture monitor: away from the desk is idle time for the breaks --
+    def _idle_of(self, person: str) -> Callable[[], float]:
+        """The scheduler's idle source for ``person``: seconds away from the desk as the posture
+        monitor saw it, at the time the scheduler is being ticked to (catch-up steps too)."""
+
+        def idle() -> float:
+            since = self._away_since.get(person)
+            if since is None or self._tick_at is None:
+                return 0.0
+            return max(0.0, (self._tick_at - since).total_seconds())
+
+        return idle
+
+    def presence(self, store: Store, person: str, away: bool, at: datetime) -> datetime | None:
+        """The posture watcher saw ``person`` leave (``away``, ``at`` when last seen) or come
+        back. Away long enough (``idle_counts_as_break_minutes``) is a natural break, exactly
+        as the desktop helper's idle time: the scheduler is ticked to now before a return is
+        taken, so an absence nobody polled during still counts. Returns since when away."""
+        with self.lock:
+            at = min(at.astimezone(UTC), self.now().astimezone(UTC))
+            if away:
+                self.tick(store, person)  # CareDataError: no such person
+                self._away_since[person] = at
+            else:
+                if person in self._away_since:
+                    self.tick(store, person)
+                self._away_since.pop(person, None)
+                self.tick(store, person)
+            return self._away_since.get(person)
+
+    # -- posture nudges: through the break poll, under the break rules ----------------------
+    def offer_nudge(self, store: Store, person: str, nudge: Nudge) -> str | None:
+        """Take a nudge from the posture watcher: None when the page will show it at its next
+        poll, else why it is held back (outside working hours, a break waiting, too soon after
+        the last one: ``care.nudges``)."""
+        with self.lock:
+            _, waiting = self.tick(store, person)  # CareDataError: no such person
+            gate = self._gates.get(person)
+            if gate is None:
+                gate = self._gates[person] = NudgeGate(self.settings)
+            why = gate.admit(self.now(), break_waiting=waiting is not None)
+            if why is None:
+                self._nudges[person] = (self.now(), nudge)
+            return why
+
+    def take_nudge(self, person: str) -> Nudge | None:
+        """The nudge for the page, once: the first poll after it came takes it. One not taken
+        within ``NUDGE_FRESH`` (no page open) is dropped: the slouch it was about has moved on."""
+        with self.lock:
+            kept = self._nudges.pop(person, None)
+            if kept is None or self.now() - kept[0] > NUDGE_FRESH:
+                return None
+            return kept[1]
+
     # -- posture ----------------------------------------------------------------------------
-    def _posture_days(self) -> dict[str, dict[str, PostureDaySummary]]:
-        if self._posture is None:
-            self._posture = {}
-            path = self.data_dir / POSTURE_FILE if self.data_dir else None
-            if path is not None and path.exists():
-                try:
-                    raw = json.loads(path.read_text(encoding="utf-8"))
-                    for person, days in raw.items():
-                        self._posture[person] = {d: summary_from_dict(v) for d, v in days.items()}
-                except (OSError, ValueError, TypeError, KeyError, AttributeError):
-                    self._posture = {}  # an unreadable file is left alone, not overwritten
-                    self.data_dir = None
-        return self._posture
+    def _import_once(self, store: Store) -> None:
+        """Move an old ``posture_days.json`` of the data folder into the database, once."""
+        if self._posture_imported or self.data_dir is None:
+            return
+        self._posture_imported = True
+        import_json_file(store, self.data_dir / POSTURE_FILE)
 
-    def put_posture(self, person: str, summary: PostureDaySummary) -> None:
+    def put_posture(self, store: Store, person: str, summary: PostureDaySummary) -> None:
+        """Keep (or replace) the day in the database; ``CareDataError`` for nobody."""
         with self.lock:
-            days = self._posture_days()
-            days.setdefault(person, {})[summary.date] = summary
-            if self.data_dir is not None:
-                self.data_dir.mkdir(parents=True, exist_ok=True)
-                path = self.data_dir / POSTURE_FILE
-                tmp = path.with_suffix(".tmp")
-                data = {p: {d: summary_to_dict(s) for d, s in ds.items()} for p, ds in days.items()}
-                tmp.write_text(json.dumps(data), encoding="utf-8")
-                tmp.replace(path)
+            self._import_once(store)
+            put_day(store, person, summary)
 
-    def posture(self, person: str) -> list[PostureDaySummary]:
+    def posture(self, store: Store, person: str) -> list[PostureDaySummary]:
         with self.lock:
-            days = self._posture_days().get(person, {})
-            return [days[d] for d in sorted(days)]
-
-
-def summary_to_dict(s: PostureDaySummary) -> dict[str, object]:
-    """Seconds, as posted (``PostureDaySummary.to_dict`` rounds to minutes for people)."""
-    return {
-        "date": s.date,
-        "sitting_s": s.sitting_s,
-        "slouched_s": s.slouched_s,
-        "away_s": s.away_s,
-        "unobserved_s": s.unobserved_s,
-        "nudges": s.nudges,
-        "breaks": s.breaks,
-        "streaks": [[x.start_s, x.end_s] for x in s.streaks],
-    }
-
-
-def summary_from_dict(d: dict[str, object]) -> PostureDaySummary:
-    streaks = d.get("streaks") or []
-    assert isinstance(streaks, list)
-    return PostureDaySummary(
-        date=str(d["date"]),
-        sitting_s=float(d["sitting_s"]),  # type: ignore[arg-type]
-        slouched_s=float(d["slouched_s"]),  # type: ignore[arg-type]
-        away_s=float(d["away_s"]),  # type: ignore[arg-type]
-        unobserved_s=float(d.get("unobserved_s", 0.0)),  # type: ignore[arg-type]
-        nudges=int(d.get("nudges", 0)),  # type: ignore[call-overload]
-        breaks=int(d.get("breaks", 0)),  # type: ignore[call-overload]
-        streaks=[SittingStreak(float(a), float(b)) for a, b in streaks],
-    )
+            self._import_once(store)
+            return days(store, person)

@@ -1,4 +1,5 @@
-"""Send the posture monitor's day summaries to the chair (``POST /api/posture/days``).
+"""Send the posture monitor's day summaries (``POST /api/posture/days``) and its nudges
+(``POST /api/posture/nudges``) to the chair.
 
 Numbers only: seconds of sitting, slouching and absence, counts, and the sitting stretches as
 times. The chair keeps one summary per person and day and a post replaces it, so a run adds its
@@ -15,7 +16,7 @@ import urllib.request
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from openchair.posture.events import PostureDaySummary
+from openchair.posture.events import PostureDaySummary, PostureEvent, PostureEventKind
 
 TOKEN_ENV = "OPENCHAIR_TOKEN"
 
@@ -46,6 +47,68 @@ def _call(send: Send, req: urllib.request.Request, timeout_s: float) -> Any:
         raise PushError(f"cannot reach the chair at {req.full_url}: {reason}") from None
 
 
+def push_nudge(
+    base_url: str,
+    token: str,
+    person: str,
+    event: PostureEvent,
+    *,
+    timeout_s: float = 5.0,
+    send: Send = _urlopen,
+) -> dict[str, Any]:
+    """Hand one nudge to the chair (``POST /api/posture/nudges``), which shows it on the page in
+    the break poll when the break rules allow; the chair's answer says whether it will."""
+    url, headers = _target(base_url, token)
+    body = {
+        "person": person,
+        "t_s": event.t_s,
+        "reasons": [r.value for r in event.reasons],
+        "slouched_for_s": event.slouched_for_s,
+    }
+    req = urllib.request.Request(
+        f"{url}/api/posture/nudges",
+        data=json.dumps(body).encode("utf-8"),
+        headers=headers,
+        method="POST",
+    )
+    answer = _call(send, req, timeout_s)
+    return answer if isinstance(answer, dict) else {}
+
+
+def push_presence(
+    base_url: str,
+    token: str,
+    person: str,
+    event: PostureEvent,
+    *,
+    timeout_s: float = 5.0,
+    send: Send = _urlopen,
+) -> dict[str, Any]:
+    """Tell the chair the person left (``away``) or came back (``back``), so its break
+    scheduler counts the time away as the desktop helper counts idle time."""
+    if event.kind is PostureEventKind.NUDGE:
+        raise ValueError("a nudge is not a presence event")
+    url, headers = _target(base_url, token)
+    body = {"person": person, "away": event.kind is PostureEventKind.AWAY, "t_s": event.t_s}
+    req = urllib.request.Request(
+        f"{url}/api/posture/presence",
+        data=json.dumps(body).encode("utf-8"),
+        headers=headers,
+        method="POST",
+    )
+    answer = _call(send, req, timeout_s)
+    return answer if isinstance(answer, dict) else {}
+
+
+def _target(base_url: str, token: str) -> tuple[str, dict[str, str]]:
+    url = base_url.rstrip("/")
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise PushError(f"{base_url!r} is not an http:// or https:// address of the chair")
+    if not token:
+        raise PushError(f"no token: set {TOKEN_ENV} to a paired device's token")
+    return url, {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+
+
 def push_days(
     base_url: str,
     token: str,
@@ -56,12 +119,7 @@ def push_days(
     send: Send = _urlopen,
 ) -> list[str]:
     """Add ``summaries`` to what the chair has for ``person`` and send them; the dates sent."""
-    url = base_url.rstrip("/")
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        raise PushError(f"{base_url!r} is not an http:// or https:// address of the chair")
-    if not token:
-        raise PushError(f"no token: set {TOKEN_ENV} to a paired device's token")
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    url, headers = _target(base_url, token)
     query = urllib.parse.urlencode({"person": person})
     have = _call(
         send, urllib.request.Request(f"{url}/api/posture/days?{query}", headers=headers), timeout_s

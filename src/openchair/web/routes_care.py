@@ -17,6 +17,7 @@ from openchair.care.diary_plan import context_for
 from openchair.care.diary_store import CareDataError, StoreBreakRepository
 from openchair.care.ical import plan_ical
 from openchair.care.plan import plan_day
+from openchair.care.posture_plan import posture_for
 from openchair.care.screening import ScreeningRulesError
 from openchair.care.settings import SettingsError
 from openchair.care.views import break_view, exercise_view, stats_view
@@ -81,17 +82,19 @@ async def plan(
     person: Annotated[str | None, Query(min_length=1, max_length=80)] = None,
     day: Annotated[str | None, Query(alias="date", max_length=10)] = None,
 ) -> dict[str, Any]:
-    """The day's plan; with ``person`` fitted to their diary and health check."""
+    """The day's plan; with ``person`` fitted to their diary, health check and the posture
+    monitor's summary of that day (the reasons say what each changed)."""
     d = desk(request)
 
     def build() -> dict[str, Any]:
         settings = d.settings()
         when = _day(day, d)
         exs = d.exercises()
-        diary = None
+        diary = posture = None
         if person is not None:
             diary = context_for(ctx.store, person, d.now(), d.rules(), ctx.library)
-        p = plan_day(settings, when, exs, diary)
+            posture = posture_for(d.posture(ctx.store, person), when.isoformat())
+        p = plan_day(settings, when, exs, diary, posture)
         names = {e.label(): e.name for e in exs}
         data = p.to_dict()
         items = []
@@ -171,9 +174,11 @@ def _waiting_out(w: Waiting | None, d: CareDesk) -> dict[str, Any] | None:
 def _next(store: Store, d: CareDesk, person: str) -> dict[str, Any]:
     sched, w = d.tick(store, person)
     due = sched.next_due() if sched.shift_day is not None else None  # none outside work hours
+    nudge = d.take_nudge(person)
     return {
         "now": d.now().isoformat(),
         "break": _waiting_out(w, d),
+        "nudge": nudge.to_dict() if nudge is not None else None,
         "next_due": due.isoformat() if due else None,
         "poll_s": d.poll_s,
     }
@@ -183,8 +188,9 @@ def _next(store: Store, d: CareDesk, person: str) -> dict[str, Any]:
     "/api/breaks/next", response_model=dict[str, Any], responses=NO_PERSON, summary="Break due?"
 )
 async def next_break(request: Request, ctx: Ctx, _: Device, person: Person) -> dict[str, Any]:
-    """Advance the person's break scheduler to now: the break waiting for them (or null) and
-    when the next one is due. The page asks every ``poll_s`` seconds."""
+    """Advance the person's break scheduler to now: the break waiting for them (or null), when
+    the next one is due, and a posture nudge to show (or null; each is given once). The page
+    asks every ``poll_s`` seconds."""
     d = desk(request)
     try:
         return await asyncio.to_thread(_next, ctx.store, d, person)

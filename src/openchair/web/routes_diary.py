@@ -118,7 +118,7 @@ async def insight(
 
     def build() -> dict[str, Any]:
         breaks = StoreBreakRepository(ctx.store, person).all()
-        return insight_view(ctx.store, person, d.now(), weeks, breaks, d.posture(person))
+        return insight_view(ctx.store, person, d.now(), weeks, breaks, d.posture(ctx.store, person))
 
     try:
         return await asyncio.to_thread(build)
@@ -138,7 +138,9 @@ async def insight_png(
 
     def build() -> bytes:
         breaks = StoreBreakRepository(ctx.store, person).all()
-        return insight_png_view(ctx.store, person, d.now(), weeks, breaks, d.posture(person))
+        return insight_png_view(
+            ctx.store, person, d.now(), weeks, breaks, d.posture(ctx.store, person)
+        )
 
     try:
         png = await asyncio.to_thread(build)

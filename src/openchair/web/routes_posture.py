@@ -1,17 +1,25 @@
-"""The posture monitor's day summaries: the watcher POSTs numbers (never a picture), the
-posture page reads them back as a timeline."""
+"""The posture monitor's day summaries and nudges: the watcher POSTs numbers (never a picture),
+the posture page reads the days back as a timeline, and a nudge reaches the page through the
+break poll."""
 
 from __future__ import annotations
 
 import asyncio
 import re
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from openchair.care.diary_store import latest_screening
-from openchair.posture.events import PostureDaySummary, SittingStreak
+from openchair.care.nudges import Nudge
+from openchair.posture.events import (
+    PostureDaySummary,
+    PostureEvent,
+    PostureEventKind,
+    SittingStreak,
+    SlouchReason,
+)
 from openchair.web.auth import NEEDS_TOKEN, Ctx, Device
 from openchair.web.routes_care import CARE_ERRORS, NO_PERSON, Person, care_error, desk
 
@@ -85,8 +93,7 @@ async def post_day(body: PostureDayIn, request: Request, ctx: Ctx, _: Device) ->
     )
 
     def keep() -> None:
-        latest_screening(ctx.store, body.person)  # CareDataError: no such person
-        d.put_posture(body.person, summary)
+        d.put_posture(ctx.store, body.person, summary)  # CareDataError: no such person
 
     try:
         await asyncio.to_thread(keep)
@@ -95,12 +102,67 @@ async def post_day(body: PostureDayIn, request: Request, ctx: Ctx, _: Device) ->
     return summary.to_dict()
 
 
+class NudgeIn(BaseModel):
+    """One nudge of the posture monitor (``PostureEvent`` of kind ``nudge``): numbers only."""
+
+    model_config = ConfigDict(extra="forbid")
+    person: str = Field(min_length=1, max_length=80)
+    t_s: float = Field(ge=0, le=1e11, description="Unix time of the nudge.")
+    reasons: list[SlouchReason] = Field(default_factory=list, max_length=len(SlouchReason))
+    slouched_for_s: Seconds = 0.0
+
+
+@router.post("/api/posture/nudges", response_model=dict[str, Any], responses=NO_PERSON)
+async def post_nudge(body: NudgeIn, request: Request, ctx: Ctx, _: Device) -> dict[str, Any]:
+    """A nudge from the posture watcher. The chair shows it where break reminders appear (the
+    page's break poll, ``GET /api/breaks/next``, field ``nudge``) when the break rules allow it
+    now: ``shown`` true, or false with ``held`` saying why (outside working hours, a break
+    waiting, nudges turned off, or one shown less than ``nudge_gap_minutes`` ago)."""
+    d = desk(request)
+    nudge = Nudge.from_event(
+        PostureEvent(
+            PostureEventKind.NUDGE,
+            body.t_s,
+            reasons=tuple(dict.fromkeys(body.reasons)),
+            slouched_for_s=body.slouched_for_s,
+        )
+    )
+    try:
+        why = await asyncio.to_thread(d.offer_nudge, ctx.store, body.person, nudge)
+    except CARE_ERRORS as err:
+        raise care_error(err) from None
+    return {"shown": why is None, "held": why, "nudge": nudge.to_dict()}
+
+
+class PresenceIn(BaseModel):
+    """The posture monitor's ``away`` or ``back`` event: numbers only."""
+
+    model_config = ConfigDict(extra="forbid")
+    person: str = Field(min_length=1, max_length=80)
+    away: bool = Field(description="True: the person left (t_s: last seen); false: back.")
+    t_s: float = Field(ge=0, le=1e11, description="Unix time of the event.")
+
+
+@router.post("/api/posture/presence", response_model=dict[str, Any], responses=NO_PERSON)
+async def post_presence(body: PresenceIn, request: Request, ctx: Ctx, _: Device) -> dict[str, Any]:
+    """The person left the desk or came back. Time away counts toward the movement break as
+    idle time does for the desktop helper: away ``idle_counts_as_break_minutes`` (5) or more
+    is a natural break and restarts the hour."""
+    d = desk(request)
+    at = datetime.fromtimestamp(body.t_s, UTC)
+    try:
+        since = await asyncio.to_thread(d.presence, ctx.store, body.person, body.away, at)
+    except CARE_ERRORS as err:
+        raise care_error(err) from None
+    return {"away_since": since.isoformat() if since else None}
+
+
 @router.get("/api/posture/days", response_model=list[dict[str, Any]], responses=NO_PERSON)
 async def days(request: Request, ctx: Ctx, _: Device, person: Person) -> list[dict[str, Any]]:
     """Every kept day of this person, oldest first, in minutes (``streaks`` in Unix seconds)."""
     d = desk(request)
     try:
-        await asyncio.to_thread(latest_screening, ctx.store, person)
+        kept = await asyncio.to_thread(d.posture, ctx.store, person)
     except CARE_ERRORS as err:
         raise care_error(err) from None
-    return [s.to_dict() for s in d.posture(person)]
+    return [s.to_dict() for s in kept]

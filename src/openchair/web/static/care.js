@@ -165,6 +165,17 @@ function notify(b) {
   n.onclick = () => { window.focus(); location.hash = "#break"; };
 }
 
+// A posture nudge comes in the same poll as breaks, once; shown as the breaks are: a browser
+// notification when allowed, and a line on top of every care page until dismissed.
+function showNudge(n) {
+  $("nudge-text").textContent = n.body;
+  $("nudge").hidden = false;
+  if (!("Notification" in window) || Notification.permission !== "granted") return;
+  const note = new Notification(n.title, { body: n.body, tag: "openchair-posture" });
+  note.onclick = () => { window.focus(); };
+}
+$("nudge-close").addEventListener("click", () => { $("nudge").hidden = true; });
+
 function tickTimer() {
   const left = Math.max(0, Math.round((care.timerEnd - Date.now()) / 1000));
   $("break-timer").textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
@@ -212,6 +223,7 @@ async function checkBreak() {
   const res = await api("GET", "/api/breaks/next" + q({ person: care.person }));
   if (!res.ok) { say(problem(res)); return; }
   if (res.data.break) showBreak(res.data.break); else showNoBreak(res.data);
+  if (res.data.nudge) showNudge(res.data.nudge);
   // a break comes to the front, except over a diary entry being written
   if (res.data.break && !["#break", "#diary"].includes(location.hash)) location.hash = "#break";
   return res.data.poll_s;
