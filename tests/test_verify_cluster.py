@@ -1,0 +1,155 @@
+"""Verification on a Dask cluster: the same result, body for body, as the run in this process, on
+a local cluster of two worker processes; and nothing lost when a worker dies in the middle of a
+job (its job is run again, and the progress bar counts it once)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from distributed import Client, WorkerPlugin
+
+from openchair.programs import parse_program
+from openchair.programs.model import Program
+from openchair.verify import fingerprint as fpr
+from openchair.verify.cluster import (
+    ClusterError,
+    ClusterSpec,
+    connect,
+    parse_cluster,
+    verify_on_cluster,
+)
+from openchair.verify.result import VerifyResult
+from openchair.verify.runner import verify
+
+BODIES = 4
+SEED = 7
+
+
+def _program(pid: str, technique: str, zone: str, depth: float) -> Program:
+    """A 45-second program: a roll down the back (the carriage starts at the top after the
+    scan), then one technique."""
+    return parse_program(
+        f"""
+id = "{pid}"
+name = "{pid}"
+description = "A short program for the cluster tests."
+minutes = 0.75
+
+[[step]]
+seconds = 15
+technique = "roll"
+zone = "full-back"
+speed = 5
+depth = 0.3
+
+[[step]]
+seconds = 30
+technique = "{technique}"
+zone = "{zone}"
+depth = {depth}
+heat = {{ back = 40 }}
+""",
+        f"{pid}.toml",
+    )
+
+
+PROGRAMS = [
+    _program("short-knead", "knead", "lumbar", 0.8),
+    _program("short-shiatsu", "shiatsu", "full-back", 0.9),
+]
+"""Two programs on two workers: one chunk of bodies (the in-process run's chunking), and the two
+program jobs run side by side."""
+
+
+@pytest.fixture(scope="module")
+def in_process() -> tuple[VerifyResult, int]:
+    ticks: list[int] = []
+    result = verify(PROGRAMS, BODIES, seed=SEED, workers=1, progress=ticks.append)
+    return result, sum(ticks)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[Client]:
+    with connect(ClusterSpec(local_workers=2)) as c:
+        yield c
+
+
+def test_a_local_two_process_cluster_gives_the_in_process_result(
+    in_process: tuple[VerifyResult, int], client: Client
+) -> None:
+    expected, expected_ticks = in_process
+    workers = client.scheduler_info(n_workers=-1)["workers"]
+    assert len(workers) == 2
+    # Processes, not threads: two worker processes besides this one.
+    pids = client.run(os.getpid)
+    assert len(set(pids.values()) | {os.getpid()}) == 3
+    ticks: list[int] = []
+    got = verify_on_cluster(PROGRAMS, BODIES, client, seed=SEED, progress=ticks.append)
+    assert fpr.compare(fpr.fingerprint(expected), fpr.fingerprint(got), 0.0) == []
+    assert got.ok == expected.ok
+    assert sum(ticks) == expected_ticks
+    assert got.workers == 2
+
+
+class KillOnce(WorkerPlugin):
+    """Kills its worker's process (SIGKILL, no goodbye) a moment after it starts a job whose key
+    holds ``job``, the first time only: the marker file says it was done, on any worker."""
+
+    def __init__(self, marker: str, job: str, after_s: float) -> None:
+        self.marker = marker
+        self.job = job
+        self.after_s = after_s
+        self.worker: Any = None
+
+    def setup(self, worker: Any) -> None:
+        self.worker = worker
+
+    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
+        if finish != "executing" or self.job not in str(key):
+            return
+        try:
+            Path(self.marker).touch(exist_ok=False)
+        except FileExistsError:
+            return
+        worker = self.worker
+
+        def kill() -> None:
+            task = worker.state.tasks.get(key)
+            if task is not None and task.state == "executing":
+                Path(self.marker).write_text(f"killed while running {key}")
+                os.kill(os.getpid(), signal.SIGKILL)
+
+        threading.Timer(self.after_s, kill).start()
+
+
+def test_a_worker_killed_in_the_middle_of_a_job_loses_nothing(
+    in_process: tuple[VerifyResult, int], client: Client, tmp_path: Path
+) -> None:
+    expected, expected_ticks = in_process
+    marker = tmp_path / "killed"
+    # Half a second into a job of 45 simulated seconds on four chairs (several seconds of work).
+    client.register_plugin(KillOnce(str(marker), "program-0-chunk-0", 0.5), name="kill-once")
+    try:
+        ticks: list[int] = []
+        got = verify_on_cluster(PROGRAMS, BODIES, client, seed=SEED, progress=ticks.append)
+    finally:
+        client.unregister_worker_plugin("kill-once")
+    assert marker.read_text().startswith("killed while running"), "the worker was not killed"
+    assert fpr.compare(fpr.fingerprint(expected), fpr.fingerprint(got), 0.0) == []
+    assert [p.bodies.tolist() for p in got.programs] == [list(range(BODIES))] * len(PROGRAMS)
+    # The killed job's first run reported progress too; it is counted once.
+    assert sum(ticks) == expected_ticks
+
+
+def test_cluster_specs() -> None:
+    assert parse_cluster("local:3", 2) == ClusterSpec(local_workers=3)
+    assert parse_cluster("local", 2) == ClusterSpec(local_workers=2)
+    for bad in ("local:0", "local:x", "remote:2", "tcp://host:8786", "local:65"):
+        with pytest.raises(ClusterError):
+            parse_cluster(bad, 2)
