@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,9 @@ from typing import Any
 
 import pytest
 from distributed import Client, WorkerPlugin
+from typer.testing import CliRunner
 
+from openchair.cli.app import _register_commands, app
 from openchair.programs import parse_program
 from openchair.programs.model import Program
 from openchair.verify import fingerprint as fpr
@@ -26,6 +29,9 @@ from openchair.verify.cluster import (
 )
 from openchair.verify.result import VerifyResult
 from openchair.verify.runner import verify
+
+pytestmark = pytest.mark.xdist_group("verify_cluster")
+"""One cluster and one in-process reference run for the module, on one test process."""
 
 BODIES = 4
 SEED = 7
@@ -153,3 +159,27 @@ def test_cluster_specs() -> None:
     for bad in ("local:0", "local:x", "remote:2", "tcp://host:8786", "local:65"):
         with pytest.raises(ClusterError):
             parse_cluster(bad, 2)
+
+
+def test_without_dask_the_command_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed: ImportError
+    _register_commands()
+    out = CliRunner().invoke(
+        app, ["verify", "--programs", "quick", "--bodies", "1", "--cluster", "local:2"]
+    )
+    assert out.exit_code == 2
+    assert "pip install 'openchair[cluster]'" in out.output
+    assert "Traceback" not in out.output
+
+
+def test_cluster_and_scheduler_are_one_or_the_other() -> None:
+    _register_commands()
+    args = ["verify", "--programs", "quick", "--bodies", "1"]
+    both = CliRunner().invoke(app, [*args, "--cluster", "local:2", "--scheduler", "tcp://h:1"])
+    assert both.exit_code == 2
+    assert "not both" in both.output
+    pool = CliRunner().invoke(app, [*args, "--cluster", "local:2", "--workers", "2"])
+    assert pool.exit_code == 2
+    assert "--workers" in pool.output
