@@ -96,7 +96,9 @@ def test_a_local_two_process_cluster_gives_the_in_process_result(
     pids = client.run(os.getpid)
     assert len(set(pids.values()) | {os.getpid()}) == 3
     ticks: list[int] = []
-    got = verify_on_cluster(PROGRAMS, BODIES, client, seed=SEED, progress=ticks.append)
+    # Through the scheduler's address, as on a cluster of several machines.
+    with connect(ClusterSpec(scheduler=client.scheduler.address)) as by_address:
+        got = verify_on_cluster(PROGRAMS, BODIES, by_address, seed=SEED, progress=ticks.append)
     assert fpr.compare(fpr.fingerprint(expected), fpr.fingerprint(got), 0.0) == []
     assert got.ok == expected.ok
     assert sum(ticks) == expected_ticks
