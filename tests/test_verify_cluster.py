@@ -97,7 +97,7 @@ def test_a_local_two_process_cluster_gives_the_in_process_result(
     assert len(set(pids.values()) | {os.getpid()}) == 3
     ticks: list[int] = []
     # Through the scheduler's address, as on a cluster of several machines.
-    with connect(ClusterSpec(scheduler=client.scheduler.address)) as by_address:
+    with connect(ClusterSpec(scheduler=str(client.scheduler_info()["address"]))) as by_address:
         got = verify_on_cluster(PROGRAMS, BODIES, by_address, seed=SEED, progress=ticks.append)
     assert fpr.compare(fpr.fingerprint(expected), fpr.fingerprint(got), 0.0) == []
     assert got.ok == expected.ok
