@@ -170,6 +170,21 @@ def test_a_worker_killed_in_the_middle_of_a_job_loses_nothing(
     assert sum(ticks) == expected_ticks
 
 
+def test_a_lost_connection_to_the_scheduler_is_a_clear_error(client: Client) -> None:
+    address = str(client.scheduler_info()["address"])
+    with connect(ClusterSpec(scheduler=address)) as by_address:
+        # The connection breaks in the middle of the run, as when the scheduler dies.
+        def cut() -> None:
+            assert by_address.scheduler_comm is not None
+            by_address.scheduler_comm.comm.abort()
+
+        loop = by_address.loop
+        assert loop is not None
+        threading.Timer(1.0, lambda: loop.add_callback(cut)).start()
+        with pytest.raises(ClusterError, match="cancelled, no result"):
+            verify_on_cluster(PROGRAMS, BODIES, by_address, seed=SEED)
+
+
 def test_cluster_specs() -> None:
     assert parse_cluster("local:3", 2) == ClusterSpec(local_workers=3)
     assert parse_cluster("local", 2) == ClusterSpec(local_workers=2)

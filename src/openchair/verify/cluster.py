@@ -20,11 +20,13 @@ chair-ticks it reported in all, whatever messages are still on their way.
 from __future__ import annotations
 
 import contextlib
+import logging
 import queue
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -105,26 +107,48 @@ def connect(spec: ClusterSpec) -> Iterator[Client]:
     _require_distributed()
     from distributed import Client, LocalCluster
 
-    if spec.scheduler is not None:
-        try:
-            client = Client(spec.scheduler, timeout=CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError, ValueError) as err:
-            raise ClusterError(f"cannot reach the scheduler at {spec.scheduler}: {err}") from None
-        with client:
+    with _quiet_logs():
+        if spec.scheduler is not None:
+            try:
+                client = Client(spec.scheduler, timeout=CONNECT_TIMEOUT_S)
+            except (OSError, TimeoutError, ValueError) as err:
+                raise ClusterError(
+                    f"cannot reach the scheduler at {spec.scheduler}: {err}"
+                ) from None
+            with client:
+                yield client
+            return
+        # Processes, one thread each: a job is numpy on small arrays, mostly Python between
+        # calls, so threads in one process would wait for each other on the interpreter lock.
+        with (
+            LocalCluster(
+                n_workers=spec.local_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.CRITICAL,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             yield client
-        return
-    # Processes, one thread each: a job is numpy on small arrays, mostly Python between calls,
-    # so threads in one process would wait for each other on the interpreter lock.
-    with (
-        LocalCluster(
-            n_workers=spec.local_workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client
+
+
+@contextlib.contextmanager
+def _quiet_logs() -> Iterator[None]:
+    """Dask's own log lines (a worker restarted, a reconnection tried, with its traceback) stay
+    out of the command's output: what happened reaches the user as a ``ClusterError``."""
+    # Dask's configuration gives some of its loggers levels of their own (distributed.client).
+    names = ["distributed"] + [
+        n for n in logging.root.manager.loggerDict if n.startswith("distributed.")
+    ]
+    levels = {n: logging.getLogger(n).level for n in names}
+    for n in names:
+        logging.getLogger(n).setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for n, level in levels.items():
+            logging.getLogger(n).setLevel(level)
 
 
 # -- the tasks: pure functions of their arguments, run on the workers ---------------------------
@@ -302,10 +326,12 @@ def verify_on_cluster(
         chunks: list[ScannedChunk] = [f.result()[0] for f in scan_futures]
         parts = {job: f.result()[0] for job, f in program_futures.items()}
     except BaseException:
-        client.cancel(futures)
+        with contextlib.suppress(Exception):  # best effort: the cluster may be gone already
+            client.cancel(futures)
         raise
     finally:
-        client.unsubscribe_topic(topic)
+        with contextlib.suppress(Exception):
+            client.unsubscribe_topic(topic)
     results = [
         merge_results(
             prog,
@@ -360,6 +386,9 @@ def _wait_all(futures: list[Future[Any]], names: list[str], counter: JobProgress
                 raise ClusterError(
                     f"a job ({name}) was on every worker that died while running it: {err}"
                 ) from None
+            except CancelledError as err:
+                # The scheduler is gone, or the client was closed: the work is lost with it.
+                raise ClusterError(f"job {name} was cancelled, no result: {err}") from None
             counter.finished(name, total)
         counter.drain()
     counter.drain()
