@@ -24,6 +24,8 @@ from openchair.verify import fingerprint as fpr
 from openchair.verify.cluster import (
     ClusterError,
     ClusterSpec,
+    check_same_code,
+    code_fingerprint,
     connect,
     parse_cluster,
     verify_on_cluster,
@@ -183,6 +185,13 @@ def test_a_lost_connection_to_the_scheduler_is_a_clear_error(client: Client) -> 
         threading.Timer(1.0, lambda: loop.add_callback(cut)).start()
         with pytest.raises(ClusterError, match="cancelled, no result"):
             verify_on_cluster(PROGRAMS, BODIES, by_address, seed=SEED)
+
+
+def test_workers_with_other_code_are_refused_before_the_run(client: Client) -> None:
+    # The workers here run this very code: the hash agrees, as every run above checked.
+    assert set(client.run(code_fingerprint).values()) == {code_fingerprint()}
+    with pytest.raises(ClusterError, match=r"worker\(s\) run other openchair code"):
+        check_same_code(client, "0123456789abcdef")
 
 
 def test_cluster_specs() -> None:

@@ -20,6 +20,7 @@ chair-ticks it reported in all, whatever messages are still on their way.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import queue
 import threading
@@ -28,6 +29,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from openchair.body.model import BodyParams
@@ -151,6 +153,38 @@ def _quiet_logs() -> Iterator[None]:
             logging.getLogger(n).setLevel(level)
 
 
+# -- the same code everywhere ---------------------------------------------------------------------
+
+
+def code_fingerprint() -> str:
+    """A hash of what decides a verification's numbers: openchair's source and data files (the
+    built-in programs, the measured bodies) and the versions of numpy and numba. Two machines
+    with the same hash give the same result for the same body."""
+    from importlib.metadata import version
+
+    import openchair
+
+    root = Path(openchair.__file__).parent
+    digest = hashlib.sha256(f"numpy {version('numpy')} numba {version('numba')}".encode())
+    for path in sorted(root.rglob("*")):
+        if path.suffix in (".py", ".toml", ".csv") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def check_same_code(client: Client, expected: str) -> None:
+    """Every worker runs the code this process runs, or the run stops before it starts: a worker
+    with another version would give other numbers, silently."""
+    theirs: dict[str, str] = client.run(code_fingerprint)
+    other = sorted(addr for addr, h in theirs.items() if h != expected)
+    if other:
+        raise ClusterError(
+            f"{len(other)} worker(s) run other openchair code or numpy/numba versions than this "
+            f"machine (code {expected}): {', '.join(other[:5])}; install the same version there"
+        )
+
+
 # -- the tasks: pure functions of their arguments, run on the workers ---------------------------
 
 
@@ -271,6 +305,7 @@ def verify_on_cluster(
     people = list(people) if people is not None else population(n_bodies, seed, population_source)
     n_bodies = len(people)
     threads = _worker_threads(client)
+    check_same_code(client, code_fingerprint())
     bounds = chunk_bounds(n_bodies, len(programs), threads)
     run = uuid.uuid4().hex[:12]
     topic = f"openchair-verify-{run}"
