@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import math
 import queue
 import threading
 import time
@@ -55,6 +56,9 @@ INSTALL_HINT = "pip install 'openchair[cluster]' (or: bash scripts/bootstrap.sh)
 LOCAL_PREFIX = "local"
 CONNECT_TIMEOUT_S = 10.0
 POLL_S = 0.1
+REPORT_EVERY_S = 0.5
+"""A job's progress messages, at most this often (the finished job's total comes with its
+result)."""
 
 
 class ClusterError(Exception):
@@ -189,16 +193,21 @@ def check_same_code(client: Client, expected: str) -> None:
 
 
 def _reporter(topic: str, job: str) -> tuple[ProgressCallback, Callable[[], int]]:
-    """A progress callback that sends the job's running total to the client, and the total."""
+    """A progress callback that sends the job's running total to the client (at most every
+    ``REPORT_EVERY_S``: the scheduler keeps a run's messages while it runs), and the total."""
     from distributed import get_worker
 
     worker = get_worker()
     done = 0
+    sent_at = -math.inf
 
     def report(chair_ticks: int) -> None:
-        nonlocal done
+        nonlocal done, sent_at
         done += chair_ticks
-        worker.log_event(topic, (job, done))
+        now = time.monotonic()
+        if now - sent_at >= REPORT_EVERY_S:
+            worker.log_event(topic, (job, done))
+            sent_at = now
 
     return report, lambda: done
 
