@@ -24,6 +24,7 @@ from openchair.verify import fingerprint as fpr
 from openchair.verify.cluster import (
     ClusterError,
     ClusterSpec,
+    JobProgress,
     check_same_code,
     code_fingerprint,
     connect,
@@ -192,6 +193,30 @@ def test_workers_with_other_code_are_refused_before_the_run(client: Client) -> N
     assert set(client.run(code_fingerprint).values()) == {code_fingerprint()}
     with pytest.raises(ClusterError, match=r"worker\(s\) run other openchair code"):
         check_same_code(client, "0123456789abcdef")
+
+
+def test_progress_counts_a_job_run_twice_once() -> None:
+    shown: list[int] = []
+    counter = JobProgress(shown.append)
+    counter.heard("scan-0", 2000)
+    counter.heard("a", 1000)
+    counter.heard("a", 2000)
+    counter.drain()
+    assert sum(shown) == 4000
+    # The worker running "a" dies; the second run reports from zero: the bar waits for it.
+    counter.heard("a", 1000)
+    counter.drain()
+    assert sum(shown) == 4000
+    counter.heard("a", 3000)
+    counter.finished("scan-0", 2000)
+    counter.drain()
+    assert sum(shown) == 5000
+    # The result comes in; a late message of the lost first run changes nothing.
+    counter.finished("a", 4500)
+    counter.heard("a", 2000)
+    counter.drain()
+    assert sum(shown) == 6500
+    assert all(step > 0 for step in shown)
 
 
 def test_cluster_specs() -> None:
