@@ -30,7 +30,7 @@ stamp=.venv/.openchair-installed
 want=$(cat pyproject.toml requirements/posture.txt | sha256sum | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     .venv/bin/python -m pip install --quiet --upgrade pip==25.3
-    .venv/bin/python -m pip install --quiet -e '.[dev]'
+    .venv/bin/python -m pip install --quiet -e '.[dev,cluster]'
     # The posture worker's pose model (mediapipe 0.10.21, Google's own wheel) pins numpy<2 in its
     # metadata although its binary runs with numpy 2; it is installed without its declared
     # dependencies, every wheel checked against its hash (docs/POSTURE.md).

@@ -24,15 +24,23 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from openchair.body.model import BodyParams
 from openchair.body.population import POPULATIONS
 from openchair.cli.options import seed_option
 from openchair.inputs.outputs import OutputPathError, prepare_output_dir, write_error
 from openchair.programs import ProgramError, ProgramLibrary, load_program
 from openchair.programs.model import Program
+from openchair.verify.cluster import (
+    ClusterError,
+    ClusterSpec,
+    connect,
+    parse_cluster,
+    verify_on_cluster,
+)
 from openchair.verify.corners import corner_population
 from openchair.verify.result import VerifyResult
 from openchair.verify.rules import RULE_BY_NAME, RULE_NAMES
-from openchair.verify.runner import estimate_chair_ticks, verify
+from openchair.verify.runner import ProgressCallback, default_workers, estimate_chair_ticks, verify
 
 DEFAULT_BODIES = 100
 """A quick population for every-day checks (a few minutes for the whole library on two cores);
@@ -122,6 +130,51 @@ def _stat(
     return float(reduce(values)) if values.size else float("nan")  # type: ignore[arg-type]
 
 
+def _cluster_spec(
+    cluster: str | None, scheduler: str | None, workers: int | None
+) -> ClusterSpec | None:
+    """Where to run, from the options; ``None``: in this process and its own worker processes."""
+    if cluster is not None and scheduler is not None:
+        raise typer.BadParameter("give --cluster or --scheduler, not both", param_hint="--cluster")
+    if workers is not None and (cluster is not None or scheduler is not None):
+        raise typer.BadParameter(
+            "--workers counts this machine's processes; on a cluster the workers are the "
+            "cluster's ('--cluster local:N' for N of them)",
+            param_hint="--workers",
+        )
+    if scheduler is not None:
+        return ClusterSpec(scheduler=scheduler)
+    if cluster is None:
+        return None
+    try:
+        return parse_cluster(cluster, default_workers())
+    except ClusterError as err:
+        raise typer.BadParameter(str(err), param_hint="--cluster") from None
+
+
+def _verify_on_cluster(
+    spec: ClusterSpec,
+    chosen: list[Program],
+    bodies: int,
+    seed: int,
+    intensity: int,
+    progress: ProgressCallback,
+    population: str,
+    people: list[BodyParams] | None,
+) -> VerifyResult:
+    with connect(spec) as client:
+        return verify_on_cluster(
+            chosen,
+            bodies,
+            client,
+            seed=seed,
+            intensity=intensity,
+            progress=progress,
+            population_source=population,
+            people=people,
+        )
+
+
 def register(app: typer.Typer) -> None:
     @app.command("verify")
     def verify_command(
@@ -155,6 +208,20 @@ def register(app: typer.Typer) -> None:
         report: Annotated[
             Path | None, typer.Option(help="Write an HTML report with plots into this folder.")
         ] = None,
+        cluster: Annotated[
+            str | None,
+            typer.Option(
+                help="Run on a Dask cluster started here: 'local' (a worker process per core) "
+                "or 'local:N' (N worker processes)."
+            ),
+        ] = None,
+        scheduler: Annotated[
+            str | None,
+            typer.Option(
+                help="Run on the workers of a running Dask scheduler, e.g. tcp://HOST:8786 "
+                "(docs/PERFORMANCE.md, 'Past one machine')."
+            ),
+        ] = None,
     ) -> None:
         """Scan and run programs on simulated bodies; check every tick (exit 1 if any fails)."""
         if population not in (*POPULATIONS, "corners"):
@@ -162,6 +229,7 @@ def register(app: typer.Typer) -> None:
                 f"{population!r}: use {', '.join(POPULATIONS)} or corners",
                 param_hint="--population",
             )
+        spec = _cluster_spec(cluster, scheduler, workers)
         chosen = _load([*(programs or []), *(extra or [])])
         if report is not None:
             # Before the long run, not after it: a report that cannot be written loses nothing.
@@ -176,7 +244,7 @@ def register(app: typer.Typer) -> None:
         total = estimate_chair_ticks(chosen, bodies)
         console.print(
             f"verifying {len(chosen)} program(s) on {bodies} {population} bodies (seed {seed}): "
-            f"{total:,} chair-ticks"
+            f"{total:,} chair-ticks" + (f", on {spec.describe()}" if spec is not None else "")
         )
         with Progress(
             TextColumn("[progress.description]{task.description}"),
@@ -194,19 +262,27 @@ def register(app: typer.Typer) -> None:
                 bar.update(task, advance=chair_ticks)
 
             try:
-                result = verify(
-                    chosen,
-                    bodies,
-                    seed=seed,
-                    intensity=intensity,
-                    workers=workers,
-                    progress=advance,
-                    population_source=population,
-                    people=people,
-                )
+                if spec is None:
+                    result = verify(
+                        chosen,
+                        bodies,
+                        seed=seed,
+                        intensity=intensity,
+                        workers=workers,
+                        progress=advance,
+                        population_source=population,
+                        people=people,
+                    )
+                else:
+                    result = _verify_on_cluster(
+                        spec, chosen, bodies, seed, intensity, advance, population, people
+                    )
             except KeyboardInterrupt:
                 console.print("verification interrupted: no result")
                 raise typer.Exit(130) from None
+            except ClusterError as err:
+                console.print(f"[red]cluster:[/] {escape(str(err))}")
+                raise typer.Exit(2) from None
             bar.update(task, completed=total)
         report_failed: str | None = None
         if report is not None:
