@@ -36,9 +36,16 @@ class WatchedTwin:
     with a seat sensor (and a shoulder sensor) that report nobody whoever sits there."""
 
     def __init__(
-        self, twin: TwinChair, *, seat_lies: bool = False, shoulder_lies: bool = False
+        self,
+        twin: TwinChair,
+        *,
+        seat_lies: bool = False,
+        shoulder_lies: bool = False,
+        sits_down_at_mm: float | None = None,
     ) -> None:
         self.twin = twin
+        self.sits_down_at_mm = sits_down_at_mm
+        """Someone sits down in the empty chair when a frame first asks for this depth."""
         self.peaks = TruthPeaks(twin.bodies)
         self.seat_lies = seat_lies
         self.shoulder_lies = shoulder_lies
@@ -69,6 +76,9 @@ class WatchedTwin:
 
     def write(self, commands: Commands, now_s: float) -> None:
         self.deepest_target_mm = max(self.deepest_target_mm, float(commands.depth_target_mm[0]))
+        if self.sits_down_at_mm is not None and self.deepest_target_mm >= self.sits_down_at_mm:
+            self.twin.clear(TwinFault.OCCUPANT_LEAVES)
+            self.sits_down_at_mm = None
         self.twin.write(commands, now_s)
 
 
@@ -174,9 +184,24 @@ def test_with_seat_and_shoulder_sensors_both_blind_the_probe_stops_on_the_back()
     assert_not_pressed(watched)
     verdicts = {p.part: p for p in report.parts}
     assert verdicts["roller force sensors"].verdict is Verdict.FAIL
-    assert "something presses the rollers" in verdicts["roller force sensors"].reason
+    assert "something pressed the rollers" in verdicts["roller force sensors"].reason
     for part in PRESSING[1:]:
         assert verdicts[part].verdict is Verdict.SKIP
+
+
+def test_someone_sitting_down_during_the_depth_sweep_stops_it_at_once() -> None:
+    """The depth sweep asks for the full 120 mm at once (only on the empty chair): a person who
+    sits down as it starts is seen the next tick and the rollers go back in."""
+    twin = seated(BodyParams.from_percentile(50, "male"), 3, TwinFault.OCCUPANT_LEAVES)
+    watched = WatchedTwin(twin, sits_down_at_mm=100.0)
+    report = run_selftest(watched, SimulatedTicker())
+    assert_not_pressed(watched)
+    verdicts = {p.part: p for p in report.parts}
+    assert verdicts["roller depth"].verdict is Verdict.FAIL
+    assert "sat down" in verdicts["roller depth"].reason
+    for part in ("kneading motor", "tapping motor"):
+        assert verdicts[part].verdict is Verdict.SKIP
+        assert "met something" in verdicts[part].reason
 
 
 def test_a_dead_force_sensor_is_found_on_the_back_by_the_scan_without_pressing_hard() -> None:

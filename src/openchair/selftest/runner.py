@@ -297,16 +297,27 @@ class _SelfTest:
         if clear:
             self._check_depth()
         else:
-            self._skip("roller depth", "not tested: something pressed the rollers (see above)")
+            self._skip("roller depth", "not tested: the rollers met something (see above)")
         self._check_width()
-        if clear:
+        if clear and not self.occupied:  # the depth sweep may have met someone
             self._command_knead_and_tap()
         else:
             for part in pressing[2:]:
-                self._skip(part, "not tested: something pressed the rollers (see above)")
+                self._skip(part, "not tested: the rollers met something (see above)")
 
     def _blocked(self, r: Readings) -> bool:
-        return self._force(r) >= GENTLE_FORCE_N
+        """Anything that says the rollers may meet someone: a force, or someone sitting down
+        (seat or shoulder sensor) while they are out."""
+        return self._force(r) >= GENTLE_FORCE_N or bool(r.occupied[0] or r.shoulder_sensor[0])
+
+    def _what_blocked(self, r: Readings) -> str:
+        if r.occupied[0] or r.shoulder_sensor[0]:
+            return "someone sat down while the rollers were out."
+        return (
+            f"something pressed the rollers (left {float(r.force_left_n[0]):.1f} N, right "
+            f"{float(r.force_right_n[0]):.1f} N) with the seat empty: an object on the chair, or "
+            "someone the seat sensor misses?"
+        )
 
     def _probe_force(self) -> bool:
         """With nobody seated: the force readings at rest, then while the rollers extend slowly
@@ -339,9 +350,7 @@ class _SelfTest:
             return self._add(
                 "roller force sensors",
                 False,
-                f"felt left {left:.1f} N, right {right:.1f} N at {reached:.0f} mm with the seat "
-                "empty: something presses the rollers (an object on the chair, or someone the "
-                "seat sensor misses?); the rollers were retracted",
+                f"at {reached:.0f} mm {self._what_blocked(last)} The rollers were retracted",
                 left_n=left,
                 right_n=right,
             )
@@ -378,9 +387,7 @@ class _SelfTest:
             self._add(
                 "roller depth",
                 False,
-                f"something pressed the rollers with {self._force(out[-1]):.0f} N at "
-                f"{reached:.0f} mm with the seat empty: an object on the chair, or someone the "
-                "seat sensor misses? The rollers were retracted",
+                f"at {reached:.0f} mm {self._what_blocked(out[-1])} The rollers were retracted",
                 depth_mm=reached,
             )
             return
