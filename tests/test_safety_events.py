@@ -37,7 +37,8 @@ def test_a_reader_following_by_position_sees_every_event_once_and_memory_stays_b
 ) -> None:
     """As the service loop and a session read it: ``events[seen:]``, then ``seen = len(...)``."""
     log = EventList(keep)
-    seen, got, k = 0, [], 0
+    seen, k = 0, 0
+    got: list[float] = []
     for burst in bursts:
         burst = burst[:keep]  # a reader that reads at least every ``keep`` events
         for rule in burst:
