@@ -19,26 +19,24 @@ from openchair.selftest import SelfTestReport, SimulatedTicker, Verdict, run_sel
 
 @cache
 def report_for(fault: TwinFault | None, target: str | None = None) -> SelfTestReport:
+    """The self-test as a technician runs it: on an empty chair (nobody in the twin's seat)."""
     twin = TwinChair(BodyBatch.from_params([BodyParams.from_percentile(50, "male")]), seeds=[3])
+    twin.inject(TwinFault.OCCUPANT_LEAVES)
     if fault is not None:
         twin.inject(fault, target=target)
     return run_selftest(twin, SimulatedTicker())
 
 
-def test_healthy_twin_passes_every_part() -> None:
+def test_healthy_empty_chair_passes_every_part() -> None:
     report = report_for(None)
     assert report.passed, [(p.part, p.reason) for p in report.parts if p.verdict is Verdict.FAIL]
     verdicts = {p.part: p.verdict for p in report.parts}
-    # Every actuator and sensor group was actually exercised, not skipped.
+    # Every actuator and sensor group that can be seen to work without a person was exercised.
     for part in (
         "carriage",
         "carriage encoder",
-        "shoulder sensor",
-        "roller force sensors",
         "roller depth",
         "roller width",
-        "kneading motor",
-        "tapping motor",
         "air pump",
         "air seat",
         "heater back",
@@ -51,6 +49,13 @@ def test_healthy_twin_passes_every_part() -> None:
         "stop button",
     ):
         assert verdicts[part] is Verdict.PASS, part
+    depth = next(p for p in report.parts if p.part == "roller depth")
+    assert depth.measurements["depth_mm"] > 119  # the full range: nothing to press
+    # What needs a load to be seen says so, and does not pretend to pass.
+    for part in ("roller force sensors", "kneading motor", "tapping motor", "shoulder sensor"):
+        assert verdicts[part] is Verdict.SKIP, part
+    force = next(p for p in report.parts if p.part == "roller force sensors")
+    assert "nothing to press" in force.reason and "every scan and session" in force.reason
     assert report.duration_s < 240
 
 
@@ -61,23 +66,31 @@ EXPECTED_FAILURE = {
     TwinFault.HEATER_RELAY_STUCK_ON: ({"heater back"}, "relay stuck on"),
     TwinFault.PUMP_DEAD: ({"air pump"}, "pump dead"),
     TwinFault.VALVE_STUCK: ({"air waist_left"}, "valve stuck"),
-    TwinFault.FORCE_SENSOR_DEAD: ({"roller force sensors"}, "force sensing dead"),
     TwinFault.ENCODER_GLITCH: ({"carriage encoder"}, "encoder glitching"),
     TwinFault.LOST_COMMANDS: ({"board link"}, "lost commands"),
-    TwinFault.OCCUPANT_LEAVES: ({"seat occupancy"}, "senses nobody"),
     TwinFault.LEGREST_OBSTRUCTION: ({"leg rest"}, "something caught"),
-    TwinFault.OCCUPANT_LEANS_FORWARD: ({"roller force sensors"}, "leaning against the backrest"),
     TwinFault.DEPTH_MOTOR_RUNAWAY: ({"roller depth"}, "deeper than commanded"),
     TwinFault.SUPPLY_RELAY_WELDED: ({"supply relay"}, "welded"),
 }
-UNTESTABLE = {TwinFault.THERMAL_CUTOUT_FAILED}
-"""A non-self-resetting cut-out cannot be tried without destroying it: the self-test cannot find
-that fault, and passes (the cut-out is the second protection; the supervisor is the first)."""
+UNTESTABLE = {
+    TwinFault.THERMAL_CUTOUT_FAILED,
+    TwinFault.FORCE_SENSOR_DEAD,
+    TwinFault.OCCUPANT_LEAVES,
+    TwinFault.OCCUPANT_LEANS_FORWARD,
+}
+"""Not found by the self-test, which does not pretend to: a non-self-resetting cut-out cannot be
+tried without destroying it (the supervisor is the first protection, the cut-out the second); a
+dead force sensor reads 0 N like a live one with nothing to press (the scan and every session
+find it on the back, below); the empty seat is the self-test's own condition, and nobody is there
+to lean forward."""
 
 
-def test_a_failed_thermal_cutout_cannot_be_found_and_the_test_does_not_pretend() -> None:
-    report = report_for(TwinFault.THERMAL_CUTOUT_FAILED)
+@pytest.mark.parametrize("fault", [TwinFault.THERMAL_CUTOUT_FAILED, TwinFault.FORCE_SENSOR_DEAD])
+def test_what_the_self_test_cannot_find_passes_without_pretending(fault: TwinFault) -> None:
+    report = report_for(fault)
     assert report.passed
+    force = next(p for p in report.parts if p.part == "roller force sensors")
+    assert force.verdict is Verdict.SKIP
 
 
 @pytest.mark.parametrize("fault", sorted(set(TwinFault) - UNTESTABLE))
@@ -97,8 +110,9 @@ def test_a_fault_elsewhere_is_found_where_it_is() -> None:
     assert report.failed_parts() == ["air seat"]
 
 
-def test_selftest_sends_valid_frames_often_enough_and_presses_gently() -> None:
+def test_selftest_sends_valid_frames_often_enough() -> None:
     twin = TwinChair(BodyBatch.from_params([BodyParams.from_percentile(50, "female")]))
+    twin.inject(TwinFault.OCCUPANT_LEAVES)
     driver = RecordingDriver(twin)
     report = run_selftest(driver, SimulatedTicker())
     assert report.passed
@@ -128,3 +142,5 @@ def test_cli_exit_codes_and_json() -> None:
     code, out = run_cli("selftest", "--fault", "pump_broke")
     assert code == 2
     assert "unknown fault 'pump_broke'" in out and "pump_dead" in out
+    code, out = run_cli("selftest", "--driver", "serial:/dev/null", "--seated")
+    assert code == 2 and "--seated" in out and "Traceback" not in out

@@ -3,12 +3,19 @@
 A rule family calls :meth:`EventLog.edge` with the chairs where its rule acts this tick; the log
 records an event where the rule has just begun acting and, for a latching rule (``rules.py``),
 holds that chair in the safe state until ``reset``.
+
+The chair service keeps one supervisor for the life of its process, so the log keeps only the
+last events (:class:`EventList`), with exact counts per rule; readers that follow it by position
+(``events[seen:]``, ``len(events)``) see every event as long as they read more often than
+``EVENTS_KEPT_PER_CHAIR`` events happen.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import SupportsIndex, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -44,12 +51,84 @@ class SafetyEvent:
         }
 
 
+EVENTS_KEPT_PER_CHAIR = 10_000
+"""How many of the latest events the log keeps per chair of its batch: about 3 MB a chair. A
+30-minute session records far fewer (a rule acting again within ``EVENT_HOLDOFF_S`` continues
+its event), so a session's own record is always whole; only a long-running service forgets its
+oldest events (their counts per rule stay)."""
+
+
+class EventList(list[SafetyEvent]):
+    """The last ``keep`` events (a little more between trims), numbered from the first ever.
+
+    A list, so that every reader of ``supervisor.events`` keeps working: ``len()`` counts every
+    event ever recorded, and an index or slice names events by that count (``events[seen:]``
+    gives those recorded since ``seen``, less any already dropped). Iterating gives the events
+    kept. ``counts`` holds, per rule, every event ever recorded."""
+
+    def __init__(self, keep: int) -> None:
+        super().__init__()
+        if keep < 1:
+            raise ValueError(f"keep: at least one event (got {keep})")
+        self.keep = keep
+        self.dropped = 0
+        """Events recorded, then forgotten (the oldest first)."""
+        self.counts: Counter[str] = Counter()
+        self._slack = max(1, keep // 8)  # trim in chunks: appending stays O(1) amortised
+
+    @property
+    def kept(self) -> int:
+        return super().__len__()
+
+    def append(self, event: SafetyEvent) -> None:
+        super().append(event)
+        self.counts[event.rule] += 1
+        if super().__len__() > self.keep + self._slack:
+            excess = super().__len__() - self.keep
+            super().__delitem__(slice(0, excess))
+            self.dropped += excess
+
+    def __len__(self) -> int:
+        return self.dropped + super().__len__()
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> SafetyEvent: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[SafetyEvent]: ...
+
+    def __getitem__(self, index: SupportsIndex | slice) -> SafetyEvent | list[SafetyEvent]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self))
+            if step == 1:
+                return list.__getitem__(
+                    self, slice(max(start - self.dropped, 0), max(stop - self.dropped, 0))
+                )
+            return [
+                list.__getitem__(self, i - self.dropped)
+                for i in range(start, stop, step)
+                if i >= self.dropped
+            ]
+        i = int(index)
+        i = i + len(self) if i < 0 else i
+        if not self.dropped <= i < len(self):
+            raise IndexError(
+                f"event {i}: {self.dropped} of {len(self)} events were dropped "
+                f"(the last {self.keep} are kept)"
+                if 0 <= i < self.dropped
+                else f"event {i}: only {len(self)} events were recorded"
+            )
+        return list.__getitem__(self, i - self.dropped)
+
+
 class EventLog:
     """The events of N chairs and which chairs are latched, by which rule."""
 
-    def __init__(self, batch_size: int) -> None:
+    def __init__(self, batch_size: int, keep_per_chair: int | None = None) -> None:
         self.batch_size = batch_size
-        self.events: list[SafetyEvent] = []
+        per_chair = EVENTS_KEPT_PER_CHAIR if keep_per_chair is None else keep_per_chair
+        self.events = EventList(per_chair * batch_size)
+        """The latest events (bounded; see :class:`EventList`)."""
         self.latched_rule: list[str | None] = [None] * batch_size
         self.latched = np.zeros(batch_size, dtype=bool)
         """Chairs held in the safe state (the log's own array: read it, never write to it)."""

@@ -8,7 +8,10 @@ win. See docs/SAFETY.md.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Final
 
 
 @dataclass(frozen=True)
@@ -182,3 +185,58 @@ shiatsu point), not the moving target of a roll."""
 PRESS_TRAVEL_DEPTH_FRACTION = 0.25
 """On its way to a press the rollers may stay in light contact: this share of the comfortable
 depth (as the compiler's approach to a zone)."""
+
+# -- What a human body can be: the bounds a body map must fall inside --------------------------
+# A body map is input, not truth (docs/SAFETY.md): a file, a saved profile or another person's
+# map. Values no human back has are refused before anything uses them. The ranges are those of
+# openchair's body model over its whole population (3,000 sampled bodies and the 64 corners,
+# statures 1,300-2,100 mm) and of the scan's own maps of the corners, widened by a margin; the
+# command that measures them is in docs/SAFETY.md. Shallow depths and light forces are never
+# dangerous, so the lower bounds are generous: they only catch a map that measured nothing.
+
+BODY_MAP_COMFORTABLE_DEPTH_MM: Final[Mapping[str, tuple[float, float]]] = MappingProxyType(
+    {
+        "thighs": (30.0, 120.0),
+        "glutes": (30.0, 120.0),
+        "sacrum": (25.0, 120.0),
+        "lumbar": (25.0, 120.0),
+        "mid-back": (10.0, 100.0),
+        "upper-back": (10.0, 100.0),
+        "shoulders": (15.0, 115.0),
+        "neck": (25.0, 120.0),
+    }
+)
+"""Per region, the comfortable roller depth a body can have (mm). Over the ribs the back gives
+least: the body model's deepest comfortable depth there is 90 mm (mid-back) and 89 mm
+(upper-back), the shoulders' 109 mm; elsewhere the roller's own 120 mm is reached."""
+
+BODY_MAP_COMFORT_FORCE_N: Final[Mapping[str, tuple[float, float]]] = MappingProxyType(
+    {
+        "thighs": (20.0, 150.0),
+        "glutes": (20.0, 150.0),
+        "sacrum": (20.0, 150.0),
+        "lumbar": (15.0, 145.0),
+        "mid-back": (15.0, 135.0),
+        "upper-back": (15.0, 126.0),
+        "shoulders": (12.0, 110.0),
+        "neck": (8.0, 40.0),
+    }
+)
+"""Per region, the comfort force a body can have (N): 0.7 × the pressure-pain threshold over the
+roller's contact area. The body model's most robust person reaches 138 N on the lumbar muscles,
+129 N mid-back, 120 N upper-back, 104 N on the shoulders (about 5 % added); the hips and thighs
+reach the 150 N hard limit; the neck never passes ``neck_force_max_n``. The lower bounds are half
+the most sensitive person's."""
+
+BODY_MAP_SHOULDER_Y_MM = (400.0, 800.0)
+"""The shoulder line above the seat crease: 443-726 mm in the body model (scanned: 444-725 mm);
+the track ends at 800 mm."""
+BODY_MAP_S1_Y_MM = (50.0, 250.0)
+"""The sacrum's top (S1) above the seat crease: 112-164 mm in the model, 75-216 mm scanned."""
+BODY_MAP_L3_Y_MM = (150.0, 380.0)
+"""The lumbar spine's middle (L3): 200-304 mm in the model, 178-335 mm scanned."""
+BODY_MAP_SPINE_LENGTH_MM = (330.0, 700.0)
+"""C7 above S1: 395-629 mm in the model, 364-638 mm scanned (a spine is about 30 % of stature)."""
+BODY_MAP_SHOULDER_BELOW_C7_MM = (0.0, 130.0)
+"""How far the shoulder line lies below C7: 35-91 mm in the model, 47-78 mm as the scan places
+C7 (shoulder line × 1.107): 48-78 mm. All measured by benchmarks/map_bounds_survey.py."""

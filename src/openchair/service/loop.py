@@ -109,6 +109,8 @@ class ChairLoop:
         self.description = driver.description
         self.maps: BodyMapBatch = provisional_map(1)
         self.has_map = False
+        self.map_refused: str | None = None
+        """Why the seated person's saved map was refused, until a scan gives them a map."""
         self.person: str | None = None
         self.supervisor = SafetySupervisor(self.description, self.maps, limits)
         self.supervised = SupervisedDriver(driver, self.supervisor)
@@ -347,6 +349,12 @@ class ChairLoop:
             else:
                 self.maps, self.has_map = provisional_map(1), False
             sup.set_maps(self.maps)
+            self.map_refused = request.map_refused
+            if self.map_refused is not None:
+                return Answer.ok(
+                    f"{request.person} is seated; their saved body map was refused "
+                    f"({self.map_refused}): scan first"
+                )
             return Answer.ok(f"{request.person or 'a guest'} is seated")
         if isinstance(request, ReclineRequest):
             if isinstance(act, SessionActivity):
@@ -436,6 +444,10 @@ class ChairLoop:
         if maps is None:
             if not self.has_map:
                 who = self.person or "this person"
+                if self.map_refused is not None:
+                    return Answer.refused(
+                        f"the saved body map of {who} was refused ({self.map_refused}): scan first"
+                    )
                 return Answer.refused(f"no body map for {who} yet: scan first")
             maps = self.maps
         session = Session(
@@ -477,6 +489,7 @@ class ChairLoop:
         if isinstance(act, ScanActivity):
             if result.ok and result.maps is not None:
                 self.maps, self.has_map = result.maps, True
+                self.map_refused = None
                 m = result.scan.chairs[0].body_map if result.scan is not None else None
                 if self.person is not None and m is not None:
                     self.recorder.note(MapScanned(self.person, m, _now()))

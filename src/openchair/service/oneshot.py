@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from openchair.body.bodymap import BodyMapBatch
 from openchair.control.record import SessionRecord
 from openchair.programs.model import Program
-from openchair.safety.mapcheck import compare_maps
+from openchair.safety.mapcheck import bounds_problem, compare_maps
 from openchair.safety.supervisor import SafetyEvent
 from openchair.service.activities import ActivityResult
 from openchair.service.service import ChairService
@@ -131,6 +131,9 @@ async def run_once(
                 if on_scanned is not None:
                     on_scanned(scanned)
             elif maps is not None and check_map:
+                refused = bounds_problem(maps)
+                if refused is not None:  # no pass needed to see that
+                    raise RefusedError(f"the body map cannot be used: {refused}")
                 answer = await service.scan()
                 if not answer.accepted:
                     raise RefusedError(answer.reason)

@@ -40,6 +40,8 @@ class PersonRequest:
     person: str | None
     maps: BodyMapBatch | None
     reply: Reply = field(default_factory=_future)
+    map_refused: str | None = None
+    """Why the person's saved map cannot be used (``safety.mapcheck``), if it was refused."""
 
 
 @dataclass

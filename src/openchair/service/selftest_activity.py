@@ -23,7 +23,7 @@ from openchair.control.session import SupervisedDriver
 from openchair.hardware.contract import ChairDescription, ChairDriver, Commands, Readings
 from openchair.safety.guard import ServiceGuard
 from openchair.safety.limits import SafetyLimits
-from openchair.selftest import SelfTestReport, run_selftest
+from openchair.selftest import SelfTestReport, Verdict, run_selftest
 from openchair.service.activities import ActivityResult
 
 TURN_TIMEOUT_S = 5.0
@@ -185,8 +185,11 @@ class SelfTestActivity:
         if self.error is not None or self.report is None:
             return ActivityResult("selftest", False, f"self-test failed to run: {self.error}")
         report = self.report
+        untested = ", ".join(p.part for p in report.parts if p.verdict is Verdict.SKIP)
         message = (
-            "every part passed" if report.passed else "failed: " + ", ".join(report.failed_parts())
+            "every part tested passed" + (f"; not tested: {untested}" if untested else "")
+            if report.passed
+            else "failed: " + ", ".join(report.failed_parts())
         )
         return ActivityResult(
             "selftest", report.passed, f"self-test: {message}", selftest=report,

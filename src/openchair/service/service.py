@@ -23,6 +23,7 @@ from openchair.programs.compiler import RECLINE_PRESETS
 from openchair.programs.loader import ProgramError, ProgramLibrary
 from openchair.programs.manual import ManualSettings, manual_program
 from openchair.programs.model import ZONES, Program, Step
+from openchair.safety.mapcheck import bounded_without_pass, map_bounds_problem
 from openchair.service.activities import ActivityResult
 from openchair.service.answer import Answer
 from openchair.service.frame import StateFrame
@@ -131,7 +132,13 @@ class ChairService:
                 known = ", ".join(p.name for p in await self.people()) or "nobody yet"
                 return Answer.refused(f"unknown person {name!r}; known: {known}")
             saved = await asyncio.to_thread(self.directory.latest_map, name)
-            maps = BodyMapBatch.from_maps([saved]) if saved is not None else None
+            if saved is not None:
+                # Input, not truth: a stored map goes through the map check like a file does
+                # (``run --body-map``); one no human body could have is never used.
+                refused = map_bounds_problem(saved)
+                if refused is not None:
+                    return await self._ask(PersonRequest(name, None, map_refused=refused))
+                maps = BodyMapBatch.from_maps([bounded_without_pass(saved)])
         return await self._ask(PersonRequest(name, maps))
 
     async def scan(self) -> Answer:
