@@ -327,41 +327,60 @@ def advance(
         s[S_LEG, i] = s[S_LEG, i] + step_l
         b[B_LEG_MOVING, i] = abs(step_l) > 1e-9
         b[B_LEG_STALLED, i] = blocked
-        # Air: the pump's flow is shared by the inflating cushions; venting and leaks.
-        n_inflating = 0
-        for z in range(n_zones):
-            target = 0.0 if opened else air_target[z, i]
-            if target > pressure[z, i] + k[K_VALVE_HYST] and not valve_stuck[z, i]:
-                n_inflating += 1
-        share = k[K_PUMP_RATE] / max(n_inflating, 1) if n_inflating > 0 else 0.0
-        pump_ok = not (fault[F_PUMP_DEAD, i] or opened)
-        for z in range(n_zones):
+    # Air: the pump's flow is shared by the inflating cushions; venting and leaks. Zone by
+    # zone, each a loop over the chairs (a zone's row is contiguous).
+    hyst = k[K_VALVE_HYST]
+    n_inflating = np.zeros(n, dtype=np.int64)
+    for z in range(n_zones):
+        for i in range(n):
+            target = 0.0 if b[B_SUPPLY_OPEN, i] else air_target[z, i]
+            if target > pressure[z, i] + hyst and not valve_stuck[z, i]:
+                n_inflating[i] += 1
+    rise_by = np.empty(n)
+    pump_rate = k[K_PUMP_RATE]
+    for i in range(n):
+        count = n_inflating[i]
+        share = pump_rate / max(count, 1) if count > 0 else 0.0
+        pump_ok = not (fault[F_PUMP_DEAD, i] or b[B_SUPPLY_OPEN, i])
+        rise_by[i] = share * dt if pump_ok else 0.0
+    vent_rate = k[K_VENT_RATE]
+    leak_rate = k[K_LEAK_RATE]
+    air_max = k[K_AIR_MAX]
+    for z in range(n_zones):
+        for i in range(n):
             p = pressure[z, i]
-            target = 0.0 if opened else air_target[z, i]
-            inflating = target > p + k[K_VALVE_HYST] and not valve_stuck[z, i]
-            venting = target < p - k[K_VALVE_HYST] and not valve_stuck[z, i]
-            rise = share * dt if (inflating and pump_ok) else 0.0
-            fall = p * k[K_VENT_RATE] * dt if venting else 0.0
-            leak = p * k[K_LEAK_RATE] * dt
-            pressure[z, i] = _clip(p + rise - fall - leak, 0.0, k[K_AIR_MAX])
-        # Heat: each heater's relay with hysteresis, its thermal cut-out, the sensor's lag.
-        for h in range(n_heaters):
+            target = 0.0 if b[B_SUPPLY_OPEN, i] else air_target[z, i]
+            inflating = target > p + hyst and not valve_stuck[z, i]
+            venting = target < p - hyst and not valve_stuck[z, i]
+            rise = rise_by[i] if inflating else 0.0
+            fall = p * vent_rate * dt if venting else 0.0
+            leak = p * leak_rate * dt
+            pressure[z, i] = _clip(p + rise - fall - leak, 0.0, air_max)
+    # Heat: each heater's relay with hysteresis, its thermal cut-out, the sensor's lag.
+    heater_hyst = k[K_HEATER_HYST]
+    heat_rate = k[K_HEAT_RATE]
+    ambient = k[K_AMBIENT]
+    cooling_tau = k[K_COOLING_TAU]
+    sensor_gain = k[K_SENSOR_GAIN]
+    has_cutout = k[K_HAS_CUTOUT] != 0.0
+    cutout = k[K_CUTOUT]
+    for h in range(n_heaters):
+        for i in range(n):
+            opened = b[B_SUPPLY_OPEN, i]
             target = 0.0 if opened else heat_target[h, i]
             temp = hf[H_TEMP, h, i]
             on_wanted = target > 0
-            turn_on = on_wanted and temp < target - k[K_HEATER_HYST]
-            turn_off = (not on_wanted) or temp > target + k[K_HEATER_HYST]
+            turn_on = on_wanted and temp < target - heater_hyst
+            turn_off = (not on_wanted) or temp > target + heater_hyst
             on = (hb[H_ON, h, i] or turn_on) and not turn_off
             hb[H_ON, h, i] = on
             powered = (on or hx[X_RELAY_ON, h, i]) and not hb[H_CUTOUT, h, i] and not opened
             hb[H_POWERED, h, i] = powered
-            temp = temp + dt * (
-                (k[K_HEAT_RATE] if powered else 0.0) - (temp - k[K_AMBIENT]) / k[K_COOLING_TAU]
-            )
+            temp = temp + dt * ((heat_rate if powered else 0.0) - (temp - ambient) / cooling_tau)
             hf[H_TEMP, h, i] = temp
             sensor = hf[H_SENSOR, h, i]
-            hf[H_SENSOR, h, i] = sensor + (temp - sensor) * k[K_SENSOR_GAIN]
-            if k[K_HAS_CUTOUT] != 0.0 and temp >= k[K_CUTOUT] and not hx[X_CUTOUT_FAILED, h, i]:
+            hf[H_SENSOR, h, i] = sensor + (temp - sensor) * sensor_gain
+            if has_cutout and temp >= cutout and not hx[X_CUTOUT_FAILED, h, i]:
                 hb[H_CUTOUT, h, i] = True
     return tapping
 
@@ -453,74 +472,62 @@ def sense(
     n_zones = pressure.shape[0]
     n_heaters = hf.shape[1]
     z_air0 = Z_TEMP0 + n_heaters
+    # Constants in locals, and one loop per part over the chairs: each loop reads its rows
+    # front to back, and its table reads do not wait for each other.
+    force_noise = k[K_FORCE_NOISE]
+    position_noise = k[K_POSITION_NOISE]
+    current_noise = k[K_CURRENT_NOISE]
+    cur_moving = k[K_CUR_MOVING]
+    cur_idle = k[K_CUR_IDLE]
+    cur_stalled = k[K_CUR_STALLED]
+    glitch_p = k[K_GLITCH_P]
+    glitch_mm = k[K_GLITCH_MM]
+    band = k[K_SHOULDER_BAND]
     for i in range(n):
         occupied = not fault[F_OCCUPANT_LEAVES, i]
         if new_force:
             s[S_FORCE_L, i] = force[i, 0] if occupied else 0.0
             s[S_FORCE_R, i] = force[i, 1] if occupied else 0.0
-
         true_l = s[S_FORCE_L, i]
         true_r = s[S_FORCE_R, i]
-        force_l = true_l + k[K_FORCE_NOISE] * _noise(table, off, stride, shift, Z_FORCE_L, i) * (
-            1.0 if true_l > 0.0 else 0.0
-        )
-        force_r = true_r + k[K_FORCE_NOISE] * _noise(table, off, stride, shift, Z_FORCE_R, i) * (
-            1.0 if true_r > 0.0 else 0.0
-        )
-        force_l = _maximum(force_l, 0.0)
-        force_r = _maximum(force_r, 0.0)
+        z_l = _noise(table, off, stride, shift, Z_FORCE_L, i)
+        z_r = _noise(table, off, stride, shift, Z_FORCE_R, i)
+        force_l = _maximum(true_l + force_noise * z_l * (1.0 if true_l > 0.0 else 0.0), 0.0)
+        force_r = _maximum(true_r + force_noise * z_r * (1.0 if true_r > 0.0 else 0.0), 0.0)
         if fault[F_FORCE_SENSOR_DEAD, i]:
             force_l = 0.0
             force_r = 0.0
-        y = s[S_Y, i] + k[K_POSITION_NOISE] * _noise(table, off, stride, shift, Z_Y, i)
-        if glitching:
-            jump = 0
-            if fault[F_ENCODER_GLITCH, i] and glitch_u[i] < k[K_GLITCH_P]:
-                jump = 1 if glitch_u[i] < k[K_GLITCH_P] / 2 else -1
-            y = y + jump * k[K_GLITCH_MM]
-        shoulder = abs(s[S_Y, i] - s[S_SHOULDER_AT, i]) <= k[K_SHOULDER_BAND]
-        for h in range(n_heaters):
-            temp = hf[H_SENSOR, h, i] + k[K_TEMP_NOISE] * _noise(
-                table, off, stride, shift, Z_TEMP0 + h, i
-            )
-            if hx[X_OPEN, h, i]:
-                temp = k[K_SENSOR_OPEN]
-            if hx[X_SHORTED, h, i]:
-                temp = k[K_SENSOR_SHORTED]
-            if hx[X_STUCK, h, i]:
-                temp = hf[H_STUCK, h, i]
-            out_temp[h, i] = temp
-        for h in range(out_heater_current.shape[0]):
-            out_heater_current[h, i] = k[K_HEATER_CURRENT] if hb[H_POWERED, h, i] else 0.0
-        for zone in range(n_zones):
-            reading = pressure[zone, i] + k[K_PRESSURE_NOISE] * _noise(
-                table, off, stride, shift, z_air0 + zone, i
-            )
-            out_pressure[zone, i] = _maximum(reading, 0.0)
-        leg_current = k[K_CUR_MOVING] if b[B_LEG_MOVING, i] else k[K_CUR_IDLE]
-        if b[B_LEG_STALLED, i]:
-            leg_current = k[K_CUR_STALLED]
-        back_current = k[K_CUR_MOVING] if b[B_BACK_MOVING, i] else k[K_CUR_IDLE]
-        out[O_Y, i] = y
-        out[O_DEPTH, i] = s[S_DEPTH, i] + k[K_POSITION_NOISE] * _noise(
-            table, off, stride, shift, Z_DEPTH, i
-        )
-        out[O_WIDTH, i] = s[S_WIDTH, i] + k[K_POSITION_NOISE] * _noise(
-            table, off, stride, shift, Z_WIDTH, i
-        )
         out[O_FORCE_L, i] = force_l
         out[O_FORCE_R, i] = force_r
-        out[O_BACK, i] = s[S_BACK, i]
-        out[O_LEG, i] = s[S_LEG, i]
-        out[O_CUR_B, i] = back_current + k[K_CURRENT_NOISE] * abs(
-            _noise(table, off, stride, shift, Z_CUR_B, i)
-        )
-        out[O_CUR_L, i] = leg_current + k[K_CURRENT_NOISE] * abs(
-            _noise(table, off, stride, shift, Z_CUR_L, i)
-        )
+        y = s[S_Y, i] + position_noise * _noise(table, off, stride, shift, Z_Y, i)
+        if glitching:
+            jump = 0
+            if fault[F_ENCODER_GLITCH, i] and glitch_u[i] < glitch_p:
+                jump = 1 if glitch_u[i] < glitch_p / 2 else -1
+            y = y + jump * glitch_mm
+        out[O_Y, i] = y
+        shoulder = abs(s[S_Y, i] - s[S_SHOULDER_AT, i]) <= band
         out_b[OB_SHOULDER, i] = shoulder and occupied
         out_b[OB_OCCUPIED, i] = occupied
         out_b[OB_STOP, i] = b[B_STOP, i]
+    for i in range(n):
+        out[O_DEPTH, i] = s[S_DEPTH, i] + position_noise * _noise(
+            table, off, stride, shift, Z_DEPTH, i
+        )
+        out[O_WIDTH, i] = s[S_WIDTH, i] + position_noise * _noise(
+            table, off, stride, shift, Z_WIDTH, i
+        )
+        out[O_BACK, i] = s[S_BACK, i]
+        out[O_LEG, i] = s[S_LEG, i]
+    for i in range(n):
+        back_current = cur_moving if b[B_BACK_MOVING, i] else cur_idle
+        leg_current = cur_moving if b[B_LEG_MOVING, i] else cur_idle
+        if b[B_LEG_STALLED, i]:
+            leg_current = cur_stalled
+        z_b = _noise(table, off, stride, shift, Z_CUR_B, i)
+        z_l = _noise(table, off, stride, shift, Z_CUR_L, i)
+        out[O_CUR_B, i] = back_current + current_noise * abs(z_b)
+        out[O_CUR_L, i] = leg_current + current_noise * abs(z_l)
         flags = 0
         if b[B_WATCHDOG, i]:
             flags |= fault_bits[FLAG_WATCHDOG_SAFE]
@@ -529,3 +536,29 @@ def sense(
         if b[B_SUPPLY_OPEN, i]:
             flags |= fault_bits[FLAG_SUPPLY_OPEN]
         out_flags[i] = flags
+    temp_noise = k[K_TEMP_NOISE]
+    sensor_open = k[K_SENSOR_OPEN]
+    sensor_shorted = k[K_SENSOR_SHORTED]
+    for h in range(n_heaters):
+        for i in range(n):
+            temp = hf[H_SENSOR, h, i] + temp_noise * _noise(
+                table, off, stride, shift, Z_TEMP0 + h, i
+            )
+            if hx[X_OPEN, h, i]:
+                temp = sensor_open
+            if hx[X_SHORTED, h, i]:
+                temp = sensor_shorted
+            if hx[X_STUCK, h, i]:
+                temp = hf[H_STUCK, h, i]
+            out_temp[h, i] = temp
+    heater_current = k[K_HEATER_CURRENT]
+    for h in range(out_heater_current.shape[0]):
+        for i in range(n):
+            out_heater_current[h, i] = heater_current if hb[H_POWERED, h, i] else 0.0
+    pressure_noise = k[K_PRESSURE_NOISE]
+    for zone in range(n_zones):
+        for i in range(n):
+            reading = pressure[zone, i] + pressure_noise * _noise(
+                table, off, stride, shift, z_air0 + zone, i
+            )
+            out_pressure[zone, i] = _maximum(reading, 0.0)
