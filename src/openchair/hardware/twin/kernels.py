@@ -239,15 +239,32 @@ def advance(
     n_zones = pressure.shape[0]
     n_heaters = hf.shape[1]
     tapping = False
+    # Constants in locals: the compiler cannot know that the stores below leave ``k`` as it is.
+    wd_trip_s = k[K_WD_TRIP_S]
+    width_mid = k[K_WIDTH_MID]
+    wd_cut_s = k[K_WD_CUT_S]
+    has_relay = k[K_SUPPLY_RELAY] != 0.0
+    y_accel = k[K_Y_ACCEL]
+    y_min = k[K_Y_MIN]
+    y_max = k[K_Y_MAX]
+    depth_max = k[K_DEPTH_MAX]
+    depth_speed = k[K_DEPTH_SPEED]
+    depth_accel = k[K_DEPTH_ACCEL]
+    width_speed = k[K_WIDTH_SPEED]
+    width_accel = k[K_WIDTH_ACCEL]
+    back_lo = k[K_BACK_LO]
+    back_hi = k[K_BACK_HI]
+    leg_lo = k[K_LEG_LO]
+    leg_hi = k[K_LEG_HI]
     for i in range(n):
         # The watchdog: a chair without a frame for its timeout goes to the safe state (the
         # carriage and recline held, an opened supply relay left open) and stays there.
-        if time_s - s[S_LAST_FRAME, i] >= k[K_WD_TRIP_S]:
+        if time_s - s[S_LAST_FRAME, i] >= wd_trip_s:
             if not b[B_WATCHDOG, i]:
                 cf[C_Y, i] = s[S_Y, i]
                 cf[C_SPEED, i] = 0.0
                 cf[C_DEPTH, i] = 0.0
-                cf[C_WIDTH, i] = k[K_WIDTH_MID]
+                cf[C_WIDTH, i] = width_mid
                 cf[C_KNEAD, i] = 0.0
                 cf[C_TAP, i] = 0.0
                 cf[C_BACK, i] = s[S_BACK, i]
@@ -263,9 +280,9 @@ def advance(
         # The supply relay: opened by the frame, or by the watchdog some time after it tripped,
         # unless the board has none or its contacts are welded.
         opened = supply_off[i]
-        if b[B_WATCHDOG, i] and time_s - s[S_LAST_FRAME, i] >= k[K_WD_CUT_S]:
+        if b[B_WATCHDOG, i] and time_s - s[S_LAST_FRAME, i] >= wd_cut_s:
             opened = True
-        if k[K_SUPPLY_RELAY] == 0.0 or fault[F_RELAY_WELDED, i]:
+        if not has_relay or fault[F_RELAY_WELDED, i]:
             opened = False
         b[B_SUPPLY_OPEN, i] = opened
         # The frame the actuators follow. Unpowered, every motor stops where it is (the gears
@@ -291,18 +308,18 @@ def advance(
             s[S_VDEPTH, i] = 0.0
             s[S_VWIDTH, i] = 0.0
         # Carriage, depth, width: trapezoidal moves within speed and acceleration limits.
-        y, vy = _move(s[S_Y, i], s[S_VY, i], y_target, speed, k[K_Y_ACCEL], dt)
-        s[S_Y, i] = _clip(y, k[K_Y_MIN], k[K_Y_MAX])
+        y, vy = _move(s[S_Y, i], s[S_VY, i], y_target, speed, y_accel, dt)
+        s[S_Y, i] = _clip(y, y_min, y_max)
         s[S_VY, i] = vy
         if fault[F_DEPTH_RUNAWAY, i] and not opened:
-            depth_target = k[K_DEPTH_MAX]
+            depth_target = depth_max
         depth, vdepth = _move(
-            s[S_DEPTH, i], s[S_VDEPTH, i], depth_target, k[K_DEPTH_SPEED], k[K_DEPTH_ACCEL], dt
+            s[S_DEPTH, i], s[S_VDEPTH, i], depth_target, depth_speed, depth_accel, dt
         )
-        s[S_DEPTH, i] = _clip(depth, 0.0, k[K_DEPTH_MAX])
+        s[S_DEPTH, i] = _clip(depth, 0.0, depth_max)
         s[S_VDEPTH, i] = vdepth
         s[S_WIDTH, i], s[S_VWIDTH, i] = _move(
-            s[S_WIDTH, i], s[S_VWIDTH, i], width_target, k[K_WIDTH_SPEED], k[K_WIDTH_ACCEL], dt
+            s[S_WIDTH, i], s[S_VWIDTH, i], width_target, width_speed, width_accel, dt
         )
         # Kneading and tapping phases (cycles).
         s[S_KNEAD, i] = _wrap_cycle(s[S_KNEAD, i] + knead / 60.0 * dt)
@@ -317,10 +334,10 @@ def advance(
             tap_base[i, 0] = 0.0
             tap_base[i, 1] = 0.0
         # Backrest and legrest toward their targets; an obstructed leg rest does not go down.
-        step_b = _clip(back_target - s[S_BACK, i], k[K_BACK_LO], k[K_BACK_HI])
+        step_b = _clip(back_target - s[S_BACK, i], back_lo, back_hi)
         s[S_BACK, i] = s[S_BACK, i] + step_b
         b[B_BACK_MOVING, i] = abs(step_b) > 1e-9
-        step_l = _clip(leg_target - s[S_LEG, i], k[K_LEG_LO], k[K_LEG_HI])
+        step_l = _clip(leg_target - s[S_LEG, i], leg_lo, leg_hi)
         blocked = fault[F_LEGREST_OBSTRUCTION, i] and step_l < 0
         if blocked:
             step_l = 0.0
@@ -407,10 +424,15 @@ def contact(
     """
     n = s.shape[1]
     y0 = k[K_GRID_Y0]
+    knead_amp = k[K_KNEAD_AMP]
+    tap_amp = k[K_TAP_AMP]
+    lean_mm = k[K_LEAN]
+    grid_step = k[K_GRID_STEP]
+    grid_last = k[K_GRID_LAST]
     for i in range(n):
         knead = 0.0
         if cf[C_KNEAD, i] > 0.0:
-            knead = k[K_KNEAD_AMP] * math.sin(2 * math.pi * s[S_KNEAD, i])
+            knead = knead_amp * math.sin(2 * math.pi * s[S_KNEAD, i])
         reach = s[S_DEPTH, i] + knead
         reach_l = reach
         reach_r = reach
@@ -418,14 +440,14 @@ def contact(
             tap_l = 0.0
             tap_r = 0.0
             if cf[C_TAP, i] > 0.0:
-                tap_l = k[K_TAP_AMP] * tap_pulse[i, 0]
-                tap_r = k[K_TAP_AMP] * tap_pulse[i, 1]
+                tap_l = tap_amp * tap_pulse[i, 0]
+                tap_r = tap_amp * tap_pulse[i, 1]
             reach_l = reach + tap_l
             reach_r = reach + tap_r
-        lean = k[K_LEAN] if fault[F_LEANS_FORWARD, i] else 0.0
+        lean = lean_mm if fault[F_LEANS_FORWARD, i] else 0.0
         protrusion_l = _maximum(reach_l - lean, 0.0)
         protrusion_r = _maximum(reach_r - lean, 0.0)
-        pos = _minimum(_maximum((s[S_Y, i] - y0) / k[K_GRID_STEP], 0.0), k[K_GRID_LAST])
+        pos = _minimum(_maximum((s[S_Y, i] - y0) / grid_step, 0.0), grid_last)
         i0 = int(pos)
         frac = pos - i0
         gap = back_gap[i, i0] * (1 - frac) + back_gap[i, i0 + 1] * frac
