@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from openchair.body.batch import BodyBatch, tissue_force_n
 from openchair.body.landmarks import LANDMARK_INDEX
+from openchair.body.model import BodyParams
 from openchair.body.track import _LAST_POSITION as GRID_LAST_POSITION
 from openchair.body.track import GRID_STEP_MM, GRID_Y_MM
 from openchair.hardware.contract import (
@@ -534,6 +535,16 @@ class TwinChair:
             fault_flags=flags,
             heater_current_a=out_current.T if out_current.size else np.zeros((n, 0)),
         )
+
+
+def warm_up() -> None:
+    """Compile the twin's kernels into numba's cache (the set-up script runs this once), so
+    that the first run or demo on a machine does not wait for the compiler. One chair that taps
+    takes every kernel: a batch of any size has the same argument types."""
+    twin = TwinChair(BodyBatch.from_params([BodyParams.from_percentile(50, "male")]))
+    cmd = Commands.safe(twin.description, 1)
+    cmd.tap_rate_hz[:] = 1.0
+    twin.step(cmd)
 
 
 def _constants(d: ChairDescription, p: TwinPhysics, dt: float) -> FloatArray:
