@@ -91,9 +91,9 @@ class TwinPhysics:
 _CH_FORCE_L, _CH_FORCE_R, _CH_Y, _CH_DEPTH, _CH_WIDTH, _CH_CUR_B, _CH_CUR_L, _CH_SHOULDER = range(8)
 _CH_GLITCH = 8
 _CH_TEMP0 = 9  # then one channel per heater, then one per air zone
-assert kn.Z_TEMP0 == _CH_SHOULDER
-"""In the per-tick sensing draw (every channel but the shoulder's and the glitch's, which are not
-drawn per tick), the heaters' channels follow the currents' directly."""
+# The per-tick sensing draw (kernels.Z_*) has every channel but the shoulder's and the glitch's,
+# which are not drawn per tick: the heaters' channels follow the currents' directly.
+assert (kn.Z_FORCE_L, kn.Z_CUR_L, kn.Z_TEMP0) == (_CH_FORCE_L, _CH_CUR_L, _CH_SHOULDER)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The twin's physics tick as compiled kernels: one pass over the chairs per part of the tick.
+"""The twin's physics tick as compiled kernels: a loop or a few over the chairs per part of it.
 
 The twin's state is a struct of arrays (numba takes arrays, not dataclasses): a few blocks with
 one row per quantity and one column per chair, so that a kernel reads each chair's numbers once
