@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -388,3 +391,63 @@ def test_stop_button_is_sensed() -> None:
     twin.press_stop_button(chairs=1)
     r = twin.read(0.01)
     assert r.stop_button.tolist() == [False, True]
+
+
+def test_roller_force_is_the_bodys_tissue_law_where_the_carriage_is() -> None:
+    """The twin's rollers press each body by the body's own profiles and tissue law, looked up
+    where the carriage is at every tick (also while it moves, and off the back)."""
+    params = [
+        BodyParams.from_percentile(5, "female", seed=1),
+        BodyParams.from_percentile(95, "male", seed=2),
+        BodyParams(stature_mm=1756, mass_kg=85, sex="male", tissue_softness=1.5),
+    ]
+    twin = make_twin(params=params)
+    cmd = frame(3)
+    cmd.carriage_y_target_mm[:] = [700.0, -200.0, 350.0]
+    cmd.carriage_speed_limit_mm_s[:] = 60.0
+    cmd.depth_target_mm[:] = [40.0, 70.0, 100.0]
+    twin.inject(TwinFault.OCCUPANT_LEANS_FORWARD, chairs=[2])
+    lean = np.array([0.0, 0.0, 150.0])
+    pressed = 0
+    for _ in range(400):
+        twin.step(cmd)
+        t = twin.truth
+        law = twin.bodies.roller_force_n(t.carriage_y_mm, np.maximum(t.depth_mm - lean, 0.0))
+        assert np.array_equal(t.force_left_n, law[:, 0])
+        assert np.array_equal(t.force_right_n, law[:, 1])
+        pressed += int((t.force_left_n[:2] > 5.0).sum())
+    assert pressed > 100  # the rollers did press the two who sit back
+    assert not twin.truth.force_left_n[2]  # and cannot reach the one leaning forward
+
+
+def test_a_copied_twin_carries_on_exactly_like_the_original_and_apart_from_it() -> None:
+    """The verifier copies a scanned twin for every program (and sends it to other processes):
+    each copy goes on exactly as the original would, and stepping one leaves the other as it is."""
+    twin = make_twin(2, seeds=[3, 4])
+    cmd = frame(2)
+    cmd.carriage_y_target_mm[:] = 400.0
+    cmd.carriage_speed_limit_mm_s[:] = 60.0
+    cmd.depth_target_mm[:] = 60.0
+    cmd.knead_speed_cpm[:] = 40.0
+    cmd.air_pressure_target_kpa[:, 0] = 20.0
+    cmd.heater_target_c[:, 0] = 40.0
+    run(twin, cmd, 3.0)
+    copies = [copy.deepcopy(twin), pickle.loads(pickle.dumps(twin))]
+    before = twin.truth
+    traces = []
+    for c in copies:
+        traces.append(run(c, cmd, 1.0))
+        # The copy moved and its truth shows it; the original stayed where it was.
+        assert not np.array_equal(c.truth.carriage_y_mm, before.carriage_y_mm)
+        assert not np.array_equal(c.truth.heater_temp_c, before.heater_temp_c)
+        assert np.array_equal(twin.truth.carriage_y_mm, before.carriage_y_mm)
+        assert np.array_equal(twin.truth.heater_temp_c, before.heater_temp_c)
+        c.inject(TwinFault.LOST_COMMANDS)
+        assert not twin.active_faults(0)
+    original = run(twin, cmd, 1.0)
+    for trace in traces:
+        for a, b in zip(original, trace, strict=True):
+            assert np.array_equal(a.force_left_n, b.force_left_n)
+            assert np.array_equal(a.carriage_y_mm, b.carriage_y_mm)
+            assert np.array_equal(a.air_pressure_kpa, b.air_pressure_kpa)
+            assert np.array_equal(a.heater_temp_c, b.heater_temp_c)

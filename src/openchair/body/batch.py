@@ -97,10 +97,16 @@ class BodyBatch:
             column = refs[:, side]
             ref = column.take(lo) * (1 - frac) + column.take(hi) * frac
             compression = np.maximum(protrusion_mm - gap, 0.0)
-        return np.asarray(
-            ref * np.expm1(compression / anthro.TISSUE_EXP_LENGTH_MM), dtype=np.float64
-        )
+        return tissue_force_n(ref, compression)
 
     def true_maps(self) -> BodyMapBatch:
         """The bodies' truth as body maps: what a perfect scan would find."""
         return BodyMapBatch.from_maps([b.to_map() for b in self.bodies])
+
+
+def tissue_force_n(ref_n: FloatArray, compression_mm: FloatArray) -> FloatArray:
+    """The tissue law: ``F = F_ref · (exp(c / c_e) − 1)`` for a compression ``c`` (mm, ≥ 0)
+    of tissue whose reference force is ``F_ref``; the twin's rollers press by it every tick."""
+    return np.asarray(
+        ref_n * np.expm1(compression_mm / anthro.TISSUE_EXP_LENGTH_MM), dtype=np.float64
+    )

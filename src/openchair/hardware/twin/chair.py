@@ -2,17 +2,15 @@
 
 It satisfies the driver contract (:class:`~openchair.hardware.contract.ChairDriver`): everything
 above it sees only ``Commands`` going in and ``Readings`` coming out. All state is arrays with a
-leading batch dimension, stepped together in fixed ``physics_dt_s`` steps; nothing loops over
-chairs. Time comes from the caller (``now_s``), never from a wall clock.
+leading batch dimension, stepped together in fixed ``physics_dt_s`` steps. Time comes from the
+caller (``now_s``), never from a wall clock.
 
-Verification steps a thousand chairs every tick, so the step is written for few numpy calls:
-work that cannot change anything this tick (tapping when no chair taps, air when no cushion is
-asked for and none holds pressure, fault branches while no fault is injected) is skipped, which
-leaves every number exactly as the full computation would. Per-chair arrays with a column per
-air zone or heater are kept column-major (Fortran order), and so are the readings and truth made
-from them: reducing over the columns (``.max(axis=1)``, ``.any(axis=1)``, as the supervisor and
-the verifier do every tick) is then a few passes over contiguous columns instead of a thousand
-tiny reductions, about 20 times faster for N = 1000, with the same values.
+Verification steps a thousand chairs every tick, so the physics runs as compiled kernels
+(``kernels.py``) that read each chair's numbers once per tick, instead of a few hundred numpy
+passes over the batch; the state is kept as a struct of arrays the kernels take. The readings and
+the truth show per-zone and per-heater values column-major (N, zones): reducing over the columns
+(``.max(axis=1)``, ``.any(axis=1)``, as the supervisor and the verifier do every tick) is then a
+few passes over contiguous columns instead of a thousand tiny reductions.
 """
 
 from __future__ import annotations
@@ -24,8 +22,11 @@ from dataclasses import dataclass, fields
 import numpy as np
 import numpy.typing as npt
 
-from openchair.body.batch import BodyBatch
+from openchair.body.batch import BodyBatch, tissue_force_n
 from openchair.body.landmarks import LANDMARK_INDEX
+from openchair.body.model import BodyParams
+from openchair.body.track import _LAST_POSITION as GRID_LAST_POSITION
+from openchair.body.track import GRID_STEP_MM, GRID_Y_MM
 from openchair.hardware.contract import (
     BoardFault,
     ChairDescription,
@@ -34,6 +35,7 @@ from openchair.hardware.contract import (
     Readings,
     TapMode,
 )
+from openchair.hardware.twin import kernels as kn
 from openchair.hardware.twin.faults import (
     DEFAULT_HEATER,
     DEFAULT_ZONE,
@@ -89,9 +91,9 @@ class TwinPhysics:
 _CH_FORCE_L, _CH_FORCE_R, _CH_Y, _CH_DEPTH, _CH_WIDTH, _CH_CUR_B, _CH_CUR_L, _CH_SHOULDER = range(8)
 _CH_GLITCH = 8
 _CH_TEMP0 = 9  # then one channel per heater, then one per air zone
-_Z_TEMP0 = _CH_SHOULDER
-"""In the per-tick sensing draw (every channel but the shoulder's and the glitch's, which are not
-drawn per tick), the heaters' column follows the currents' directly."""
+# The per-tick sensing draw (kernels.Z_*) has every channel but the shoulder's and the glitch's,
+# which are not drawn per tick: the heaters' channels follow the currents' directly.
+assert (kn.Z_FORCE_L, kn.Z_CUR_L, kn.Z_TEMP0) == (_CH_FORCE_L, _CH_CUR_L, _CH_SHOULDER)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,47 @@ class TwinTruth:
     """No actuator has power (the relay opened, and its contacts were not welded)."""
     cutout_open: BoolArray
     """(N, n_heaters) heaters whose thermal cut-out has opened (for good)."""
+
+
+_FAULT_ROW: dict[TwinFault, int] = {
+    TwinFault.PUMP_DEAD: kn.F_PUMP_DEAD,
+    TwinFault.FORCE_SENSOR_DEAD: kn.F_FORCE_SENSOR_DEAD,
+    TwinFault.ENCODER_GLITCH: kn.F_ENCODER_GLITCH,
+    TwinFault.LOST_COMMANDS: kn.F_LOST_COMMANDS,
+    TwinFault.OCCUPANT_LEAVES: kn.F_OCCUPANT_LEAVES,
+    TwinFault.OCCUPANT_LEANS_FORWARD: kn.F_LEANS_FORWARD,
+    TwinFault.LEGREST_OBSTRUCTION: kn.F_LEGREST_OBSTRUCTION,
+    TwinFault.DEPTH_MOTOR_RUNAWAY: kn.F_DEPTH_RUNAWAY,
+    TwinFault.SUPPLY_RELAY_WELDED: kn.F_RELAY_WELDED,
+}
+"""Each per-chair fault's row in the fault block."""
+_HEATER_FAULT_ROW: dict[TwinFault, int] = {
+    TwinFault.TEMP_SENSOR_OPEN: kn.X_OPEN,
+    TwinFault.TEMP_SENSOR_SHORTED: kn.X_SHORTED,
+    TwinFault.TEMP_SENSOR_STUCK: kn.X_STUCK,
+    TwinFault.HEATER_RELAY_STUCK_ON: kn.X_RELAY_ON,
+    TwinFault.THERMAL_CUTOUT_FAILED: kn.X_CUTOUT_FAILED,
+}
+assert set(_FAULT_ROW) | set(_HEATER_FAULT_ROW) | PER_ZONE == set(TwinFault)
+assert set(_HEATER_FAULT_ROW) == PER_HEATER
+assert int(TapMode.ALTERNATE) == kn.TAP_ALTERNATE
+_COMMAND_FIELDS = tuple(f.name for f in fields(Commands))
+
+_FRAME_FLOATS = (
+    ("carriage_y_target_mm", kn.C_Y),
+    ("carriage_speed_limit_mm_s", kn.C_SPEED),
+    ("depth_target_mm", kn.C_DEPTH),
+    ("width_target_mm", kn.C_WIDTH),
+    ("knead_speed_cpm", kn.C_KNEAD),
+    ("tap_rate_hz", kn.C_TAP),
+    ("backrest_angle_target_deg", kn.C_BACK),
+    ("legrest_angle_target_deg", kn.C_LEG),
+)
+_FRAME_INTS = (
+    ("knead_direction", kn.C_KNEAD_DIR),
+    ("tap_mode", kn.C_TAP_MODE),
+    ("foot_roller_level", kn.C_FOOT),
+)
 
 
 class TwinChair:
@@ -137,80 +180,102 @@ class TwinChair:
             raise ValueError(f"seeds: {len(seed_list)} given for {n} chairs")
         if any(s < 0 for s in seed_list):
             raise ValueError("seeds must be non-negative integers")
-        d = self._desc
-        self._ch_air0 = _CH_TEMP0 + d.n_heaters
-        self._noise = CounterNoise(seed_list, self._ch_air0 + d.n_air_zones)
+        d, p = self._desc, self._p
+        n_zones, n_heaters = d.n_air_zones, d.n_heaters
+        ch_air0 = _CH_TEMP0 + n_heaters
+        self._noise = CounterNoise(seed_list, ch_air0 + n_zones)
         self._sensor_noise = self._noise.subset(
-            [*range(_CH_SHOULDER), *range(_CH_TEMP0, self._ch_air0 + d.n_air_zones)]
+            [*range(_CH_SHOULDER), *range(_CH_TEMP0, ch_air0 + n_zones)]
         )
-        self._z_air0 = _Z_TEMP0 + d.n_heaters
         self._dt = physics_dt_s
-        self._back_speed = (d.backrest_angle_max_deg - d.backrest_angle_min_deg) / (
-            d.recline_full_travel_s
-        )
-        self._leg_speed = (d.legrest_angle_max_deg - d.legrest_angle_min_deg) / (
-            d.recline_full_travel_s
-        )
+        self._k = _constants(d, p, physics_dt_s)
         self._t0 = start_time_s
         self._tick = 0
-        self._rows = np.arange(n)
-        # Mechanics.
-        self._y = np.zeros(n)
-        self._vy = np.zeros(n)
-        self._depth = np.zeros(n)
-        self._vdepth = np.zeros(n)
-        self._width = np.full(n, (d.width_min_mm + d.width_max_mm) / 2)
-        self._vwidth = np.zeros(n)
-        self._knead_phase = np.zeros(n)
-        self._tap_phase = np.zeros(n)
-        self._backrest = np.full(n, d.backrest_angle_min_deg)
-        self._legrest = np.full(n, d.legrest_angle_min_deg)
-        self._backrest_moving = np.zeros(n, dtype=bool)
-        self._legrest_moving = np.zeros(n, dtype=bool)
-        self._legrest_stalled = np.zeros(n, dtype=bool)
-        # Air and heat, column-major (see the module docstring).
-        self._pressure = np.zeros((n, d.n_air_zones), order="F")
-        self._air_at_rest = True
-        """Every pressure is exactly 0: with no target either, the air step changes nothing."""
-        self._heater_temp = np.full((n, d.n_heaters), self._p.ambient_c, order="F")
-        self._sensor_temp = self._heater_temp.copy(order="F")
-        self._heater_on = np.zeros((n, d.n_heaters), dtype=bool, order="F")
-        self._heat_at_rest = True
-        """Heaters off, every temperature exactly ambient: the heat step changes nothing."""
-        # Person and handset.
-        self._shoulder_y = bodies.landmarks_y_mm[:, LANDMARK_INDEX["shoulder"]].copy()
-        self._shoulder_offset = self._p.shoulder_offset_sd_mm * self._noise.normal(0)[
-            :, _CH_SHOULDER
-        ].clip(-3, 3)
-        self._shoulder_at_mm = self._shoulder_y + self._shoulder_offset
-        """Where the shoulder sensor sees the shoulder: fixed while the person sits."""
-        self._stop_pressed = np.zeros(n, dtype=bool)
-        # Board.
-        self._frame = Commands.safe(d, n)
-        self._last_frame_s = np.full(n, start_time_s)
-        self._oldest_frame_s = start_time_s
-        """``_last_frame_s.min()``: no watchdog trips before this plus the timeout."""
-        self._watchdog = np.zeros(n, dtype=bool)
-        self._true_force = np.zeros((n, 2), order="F")
-        self._zero_forces = np.zeros((n, 2), order="F")
-        self._zero_pressures = np.zeros((n, d.n_air_zones), order="F")
-        """Zeros to clip readings at: numpy's loop for an array and a scalar is not vectorised,
-        and takes twice as long as for two arrays."""
-        # Faults.
-        self._faults: dict[TwinFault, BoolArray] = {
-            f: np.zeros(n, dtype=bool) for f in TwinFault if f not in PER_HEATER | PER_ZONE
-        }
-        self._heater_faults: dict[TwinFault, BoolArray] = {
-            f: np.zeros((n, d.n_heaters), dtype=bool, order="F") for f in PER_HEATER
-        }
-        self._valve_stuck = np.zeros((n, d.n_air_zones), dtype=bool, order="F")
-        self._stuck_temp = np.zeros((n, d.n_heaters), order="F")
+        # The state as a struct of arrays for the kernels (kernels.py names the rows): per-chair
+        # numbers, per-chair flags and faults, (zones, chairs) and (rows, heaters, chairs)
+        # blocks. Transposed, a (zones, chairs) block is the column-major (N, zones) array the
+        # readings and the truth show (see the module docstring).
+        s = np.zeros((kn.N_S, n))
+        s[kn.S_WIDTH] = (d.width_min_mm + d.width_max_mm) / 2
+        s[kn.S_BACK] = d.backrest_angle_min_deg
+        s[kn.S_LEG] = d.legrest_angle_min_deg
+        s[kn.S_LAST_FRAME] = start_time_s
+        shoulder_y = bodies.landmarks_y_mm[:, LANDMARK_INDEX["shoulder"]]
+        s[kn.S_SHOULDER_Y] = shoulder_y
+        shoulder_offset = p.shoulder_offset_sd_mm * self._noise.normal(0)[:, _CH_SHOULDER].clip(
+            -3, 3
+        )
+        # Where the shoulder sensor sees the shoulder: fixed while the person sits.
+        s[kn.S_SHOULDER_AT] = shoulder_y + shoulder_offset
+        self._s = s
+        self._b = np.zeros((kn.N_B, n), dtype=bool)
+        self._fault = np.zeros((kn.N_F, n), dtype=bool)
+        self._pressure = np.zeros((n_zones, n))
+        self._valve_stuck = np.zeros((n_zones, n), dtype=bool)
+        self._hf = np.full((kn.N_HF, n_heaters, n), p.ambient_c)
+        self._hf[kn.H_STUCK] = 0.0
+        self._hb = np.zeros((kn.N_HB, n_heaters, n), dtype=bool)
+        self._hx = np.zeros((kn.N_HX, n_heaters, n), dtype=bool)
         self._any_fault = False
-        # Protective devices.
-        self._supply_open = np.zeros(n, dtype=bool)
-        self._any_supply_open = False
-        self._cutout_open = np.zeros((n, d.n_heaters), dtype=bool, order="F")
-        self._heater_powered = np.zeros((n, d.n_heaters), dtype=bool, order="F")
+        # The frame the board holds, as blocks (``_frame`` shows them as a ``Commands``).
+        self._cf = np.zeros((kn.N_CF, n))
+        self._ci = np.zeros((kn.N_CI, n), dtype=np.int64)
+        self._supply_off = np.zeros(n, dtype=bool)
+        self._air_target = np.zeros((n_zones, n))
+        self._heat_target = np.zeros((n_heaters, n))
+        # Per-tick scratch: the tapping pulses' bases, the tissue's compression and reference
+        # force (N, 2): numpy's routines finish them between the kernels (kernels.py says why).
+        self._tap_base = np.zeros((n, 2))
+        self._compression = np.zeros((n, 2))
+        self._tissue_ref = np.zeros((n, 2))
+        self._force = np.zeros((n, 2))
+        self._force_pending = False
+        """``_force`` holds the last step's forces, not yet in the truth."""
+        self._fault_bits = np.array(
+            [
+                int(BoardFault.WATCHDOG | BoardFault.SAFE_STATE),
+                int(BoardFault.RECLINE_OVERCURRENT),
+                int(BoardFault.SUPPLY_OPEN),
+            ],
+            dtype=np.int64,
+        )
+        self._no_glitch = np.zeros(n)
+        self._views()
+        self._load_frame(Commands.safe(d, n))
+
+    def _views(self) -> None:
+        """The named views of the state blocks (rebuilt after a copy: a copied view would no
+        longer see its block)."""
+        s, b, hf, hb = self._s, self._b, self._hf, self._hb
+        frame = Commands(
+            **{name: self._cf[row] for name, row in _FRAME_FLOATS},
+            **{name: self._ci[row] for name, row in _FRAME_INTS},
+            air_pressure_target_kpa=self._air_target.T,
+            heater_target_c=self._heat_target.T,
+            supply_off=self._supply_off,
+        )
+        self._frame = frame
+        self._peek = TwinTruth(
+            force_left_n=s[kn.S_FORCE_L],
+            force_right_n=s[kn.S_FORCE_R],
+            carriage_y_mm=s[kn.S_Y],
+            depth_mm=s[kn.S_DEPTH],
+            heater_temp_c=hf[kn.H_TEMP].T,
+            air_pressure_kpa=self._pressure.T,
+            shoulder_y_mm=s[kn.S_SHOULDER_Y],
+            in_safe_state=b[kn.B_WATCHDOG],
+            supply_open=b[kn.B_SUPPLY_OPEN],
+            cutout_open=hb[kn.H_CUTOUT].T,
+        )
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        del state["_frame"], state["_peek"]
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._views()
 
     # -- the driver contract -------------------------------------------------------------------
 
@@ -244,7 +309,7 @@ class TwinChair:
         return self._sense()
 
     def close(self) -> None:
-        self._frame = self._safe_frame()
+        self._load_frame(self._safe_frame())
 
     # -- test and demo hooks (not part of the contract) -----------------------------------------
 
@@ -254,56 +319,49 @@ class TwinChair:
         """Give some chairs (``None``: all) a fault. ``target`` names a heater or an air zone."""
         f = parse_fault(fault)
         mask = self._chair_mask(chairs)
+        self._settle()
         if f in PER_HEATER:
             col = self._desc.heater_index(target or DEFAULT_HEATER)
-            self._heater_faults[f][mask, col] = True
+            self._hx[_HEATER_FAULT_ROW[f], col, mask] = True
             if f is TwinFault.TEMP_SENSOR_STUCK:
-                self._stuck_temp[mask, col] = self._sensor_temp[mask, col]
+                self._hf[kn.H_STUCK, col, mask] = self._hf[kn.H_SENSOR, col, mask]
         elif f in PER_ZONE:
-            self._valve_stuck[mask, self._desc.air_zone_index(target or DEFAULT_ZONE)] = True
+            self._valve_stuck[self._desc.air_zone_index(target or DEFAULT_ZONE), mask] = True
         else:
             if target is not None:
                 raise ValueError(f"fault {f.value!r} takes no target (got {target!r})")
-            self._faults[f][mask] = True
+            self._fault[_FAULT_ROW[f], mask] = True
         self._any_fault = True
 
     def clear(self, fault: TwinFault | str, chairs: ChairSelector = None) -> None:
         f = parse_fault(fault)
         mask = self._chair_mask(chairs)
+        self._settle()
         if f in PER_HEATER:
-            self._heater_faults[f][mask] = False
+            self._hx[_HEATER_FAULT_ROW[f], :, mask] = False
         elif f in PER_ZONE:
-            self._valve_stuck[mask] = False
+            self._valve_stuck[:, mask] = False
         else:
-            self._faults[f][mask] = False
+            self._fault[_FAULT_ROW[f], mask] = False
 
     def active_faults(self, chair: int) -> frozenset[TwinFault]:
-        active = {f for f, m in self._faults.items() if m[chair]}
-        active |= {f for f, m in self._heater_faults.items() if m[chair].any()}
-        if self._valve_stuck[chair].any():
+        active = {f for f, row in _FAULT_ROW.items() if self._fault[row, chair]}
+        active |= {f for f, row in _HEATER_FAULT_ROW.items() if self._hx[row, :, chair].any()}
+        if self._valve_stuck[:, chair].any():
             active.add(TwinFault.VALVE_STUCK)
         return frozenset(active)
 
     def press_stop_button(self, pressed: bool = True, chairs: ChairSelector = None) -> None:
-        self._stop_pressed[self._chair_mask(chairs)] = pressed
+        self._b[kn.B_STOP, self._chair_mask(chairs)] = pressed
 
     def peek_truth(self) -> TwinTruth:
         """The hidden state without copies, for the verifier's per-tick checks.
 
-        The arrays are the twin's own: read them before the next step and never write to them.
+        The arrays are the twin's own, updated in place by the next step: read them before it
+        and never write to them.
         """
-        return TwinTruth(
-            force_left_n=self._true_force[:, 0],
-            force_right_n=self._true_force[:, 1],
-            carriage_y_mm=self._y,
-            depth_mm=self._depth,
-            heater_temp_c=self._heater_temp,
-            air_pressure_kpa=self._pressure,
-            shoulder_y_mm=self._shoulder_y,
-            in_safe_state=self._watchdog,
-            supply_open=self._supply_open,
-            cutout_open=self._cutout_open,
-        )
+        self._settle()
+        return self._peek
 
     @property
     def bodies(self) -> BodyBatch:
@@ -330,7 +388,18 @@ class TwinChair:
         return mask
 
     def _safe_frame(self) -> Commands:
-        return Commands.safe(self._desc, self._n, self._y, self._backrest, self._legrest)
+        s = self._s
+        return Commands.safe(self._desc, self._n, s[kn.S_Y], s[kn.S_BACK], s[kn.S_LEG])
+
+    def _load_frame(self, commands: Commands) -> None:
+        """Copy a whole (validated) frame into the board's frame blocks."""
+        frame = self._frame
+        for name in _COMMAND_FIELDS:
+            ours = getattr(frame, name)
+            try:
+                np.copyto(ours, getattr(commands, name))
+            except TypeError:
+                raise CommandRangeError(f"{name}: expected {ours.dtype} values") from None
 
     def _accept(self, commands: Commands) -> None:
         if commands.batch_size != self._n:
@@ -338,22 +407,19 @@ class TwinChair:
                 f"frame is for {commands.batch_size} chairs, this twin has {self._n}"
             )
         commands.validate(self._desc)
-        lost = self._faults[TwinFault.LOST_COMMANDS]
+        lost = self._fault[kn.F_LOST_COMMANDS]
+        now = self.time_s
         if not (self._any_fault and lost.any()):
-            self._frame = commands.copy()
-            self._last_frame_s.fill(self.time_s)
-            self._oldest_frame_s = self.time_s
-            self._watchdog.fill(False)
+            self._load_frame(commands)
+            self._s[kn.S_LAST_FRAME].fill(now)
+            self._b[kn.B_WATCHDOG].fill(False)
             return
         keep = ~lost
         frame = self._frame
-        for name in frame.__dataclass_fields__:
-            ours = getattr(frame, name)
-            theirs = getattr(commands, name)
-            ours[keep] = theirs[keep]
-        self._last_frame_s[keep] = self.time_s
-        self._oldest_frame_s = float(self._last_frame_s.min())
-        self._watchdog[keep] = False
+        for name in _COMMAND_FIELDS:
+            getattr(frame, name)[keep] = getattr(commands, name)[keep]
+        self._s[kn.S_LAST_FRAME, keep] = now
+        self._b[kn.B_WATCHDOG, keep] = False
 
     def _advance_to(self, now_s: float) -> None:
         if not math.isfinite(now_s):
@@ -363,336 +429,182 @@ class TwinChair:
             self._step()
 
     def _step(self) -> None:
-        d, p, dt = self._desc, self._p, self._dt
+        """One physics step of every chair; the tissue law's forces are left in ``_force`` for
+        the next sensing to take into the truth."""
         self._tick += 1
-        # The oldest frame is the first to time out: one float comparison instead of three array
-        # passes, every tick, while all watchdogs are fed.
-        if self.time_s - self._oldest_frame_s >= d.watchdog_timeout_s - 1e-9:
-            self._trip_watchdogs()
-        f = self._frame
-        if self._any_supply_open or f.supply_off.any() or self._watchdog.any():
-            f = self._supply(f)
-        # Carriage, depth, width: trapezoidal moves within speed and acceleration limits.
-        y, self._vy = _move(
-            self._y,
-            self._vy,
-            f.carriage_y_target_mm,
-            f.carriage_speed_limit_mm_s,
-            d.carriage_accel_max_mm_s2,
-            dt,
+        tapping = kn.advance(
+            self.time_s,
+            self._k,
+            self._s,
+            self._b,
+            self._fault,
+            self._pressure,
+            self._valve_stuck,
+            self._hf,
+            self._hb,
+            self._hx,
+            self._cf,
+            self._ci,
+            self._supply_off,
+            self._air_target,
+            self._heat_target,
+            self._tap_base,
         )
-        self._y = _clip(y, d.carriage_y_min_mm, d.carriage_y_max_mm)
-        depth_target = f.depth_target_mm
-        if self._any_fault and self._faults[TwinFault.DEPTH_MOTOR_RUNAWAY].any():
-            runaway = self._faults[TwinFault.DEPTH_MOTOR_RUNAWAY] & ~self._supply_open
-            depth_target = np.where(runaway, d.depth_max_mm, depth_target)
-        depth, self._vdepth = _move(
-            self._depth,
-            self._vdepth,
-            depth_target,
-            d.depth_speed_max_mm_s,
-            p.depth_accel_mm_s2,
-            dt,
+        # The tapping heads' pulse, sin⁴ of their phase, by numpy's power (see kernels.py).
+        pulse = self._tap_base**4 if tapping else self._tap_base
+        kn.contact(
+            self._k,
+            self._s,
+            self._fault,
+            self._cf,
+            tapping,
+            pulse,
+            self._bodies.back_gap_mm,
+            self._bodies.stiffness_scale,
+            self._compression,
+            self._tissue_ref,
         )
-        self._depth = _clip(depth, 0.0, d.depth_max_mm)
-        if not _settled(self._width, self._vwidth, f.width_target_mm):
-            self._width, self._vwidth = _move(
-                self._width,
-                self._vwidth,
-                f.width_target_mm,
-                d.width_speed_max_mm_s,
-                p.width_accel_mm_s2,
-                dt,
-            )
-        # Kneading and tapping phases (cycles). A phase in [0, 1) plus 0.0, modulo 1, is itself:
-        # with no chair kneading (tapping) the update changes nothing and is skipped.
-        kneading = bool(f.knead_speed_cpm.any())
-        if kneading:
-            self._knead_phase = _wrap_cycle(self._knead_phase + f.knead_speed_cpm / 60.0 * dt)
-        tapping = bool(f.tap_rate_hz.any())
-        if tapping:
-            self._tap_phase = _wrap_cycle(self._tap_phase + f.tap_rate_hz * dt)
-        self._contact_forces(kneading, tapping, f)
-        self._recline(dt, f)
-        self._air(dt, f)
-        self._heat(dt, f)
+        self._force = tissue_force_n(self._tissue_ref, self._compression)
+        self._force_pending = True
 
-    def _supply(self, f: Commands) -> Commands:
-        """The supply relay: opened by the frame or by the watchdog some time after it tripped,
-        unless its contacts are welded. Unpowered, every motor stops where it is (the gears hold:
-        rollers stay at their depth, kneading and tapping heads where they are), the pump stops,
-        the valves fall open and vent, and no heater is powered. Returns the frame the chair's
-        actuators actually follow."""
-        d = self._desc
-        opened = f.supply_off.copy()
-        if self._watchdog.any():
-            opened |= self._watchdog & (
-                self.time_s - self._last_frame_s >= d.watchdog_timeout_s + d.watchdog_supply_cut_s
-            )
-        if not d.supply_relay:
-            opened[:] = False
-        if self._any_fault:
-            opened &= ~self._faults[TwinFault.SUPPLY_RELAY_WELDED]
-        self._supply_open = opened
-        self._any_supply_open = bool(opened.any())
-        if not self._any_supply_open:
-            return f
-        held = Commands.safe(self._desc, self._n, self._y, self._backrest, self._legrest)
-        held.depth_target_mm = self._depth.copy()
-        held.width_target_mm = self._width.copy()
-        # Kneading and tapping heads stay where they are: a speed too small to move the phase,
-        # but not 0, so their stroke still presses.
-        held.knead_speed_cpm = np.where(f.knead_speed_cpm > 0, 1e-300, 0.0)
-        held.tap_rate_hz = np.where(f.tap_rate_hz > 0, 1e-300, 0.0)
-        held.tap_mode = f.tap_mode.copy()
-        out = f.copy()
-        out.overlay(held, opened)
-        self._vy = np.where(opened, 0.0, self._vy)
-        self._vdepth = np.where(opened, 0.0, self._vdepth)
-        self._vwidth = np.where(opened, 0.0, self._vwidth)
-        return out
-
-    def _trip_watchdogs(self) -> None:
-        """Chairs without a frame for the watchdog timeout go to the safe state and stay there."""
-        tripped = (self.time_s - self._last_frame_s) >= self._desc.watchdog_timeout_s - 1e-9
-        newly = tripped & ~self._watchdog
-        if newly.any():
-            safe = self._safe_frame()
-            safe.supply_off = self._frame.supply_off  # an opened supply relay stays open
-            for name in self._frame.__dataclass_fields__:
-                getattr(self._frame, name)[newly] = getattr(safe, name)[newly]
-        self._watchdog |= tripped
-
-    def _contact_forces(self, kneading: bool, tapping: bool, f: Commands) -> None:
-        """Both rollers' true force, from one lookup of each body's profiles at the carriage.
-
-        Without tapping both rollers reach equally far (the tap term is exactly 0.0 and the reach
-        before it is never -0.0, so adding it changes no bit) and share one protrusion; the lean
-        and the empty seat only apply while a fault is injected.
-        """
-        p, d = self._p, self._desc
-        knead: FloatArray | float = 0.0
-        if kneading:
-            knead = np.where(
-                f.knead_speed_cpm > 0,
-                d.knead_depth_amplitude_mm * np.sin(2 * np.pi * self._knead_phase),
-                0.0,
-            )
-        reach = self._depth + knead
-        if tapping:
-            alternate = (f.tap_mode == int(TapMode.ALTERNATE))[:, None]
-            shift = np.where(alternate, _TAP_SHIFT_BY_SIDE, 0.0)
-            pulse = np.maximum(np.sin(2 * np.pi * (self._tap_phase[:, None] + shift)), 0.0) ** 4
-            tap = np.where((f.tap_rate_hz > 0)[:, None], d.tap_depth_amplitude_mm * pulse, 0.0)
-            reach = reach[:, None] + tap
-        if self._any_fault:
-            leaning = self._faults[TwinFault.OCCUPANT_LEANS_FORWARD]
-            lean = np.where(leaning, p.lean_forward_mm, 0.0)
-            reach = reach - (lean[:, None] if tapping else lean)
-        force = self._bodies.roller_force_n(self._y, np.maximum(reach, 0.0))
-        if self._any_fault:
-            occupied = ~self._faults[TwinFault.OCCUPANT_LEAVES]
-            force = np.where(occupied[:, None], force, 0.0)
-        self._true_force = np.asfortranarray(force)  # like the noise it is read with
-
-    def _recline(self, dt: float, f: Commands) -> None:
-        """Backrest and legrest toward their targets; a joint already there (the usual case
-        during a program) takes no step, does not move and cannot stall."""
-        n = self._n
-        if (f.backrest_angle_target_deg != self._backrest).any():
-            step_b = _clip(
-                f.backrest_angle_target_deg - self._backrest,
-                -self._back_speed * dt,
-                self._back_speed * dt,
-            )
-            self._backrest = self._backrest + step_b
-            self._backrest_moving = np.abs(step_b) > 1e-9
-        else:
-            self._backrest_moving = np.zeros(n, dtype=bool)
-        if (f.legrest_angle_target_deg != self._legrest).any():
-            step_l = _clip(
-                f.legrest_angle_target_deg - self._legrest,
-                -self._leg_speed * dt,
-                self._leg_speed * dt,
-            )
-            blocked = np.zeros(n, dtype=bool)
-            if self._any_fault:
-                blocked = self._faults[TwinFault.LEGREST_OBSTRUCTION] & (step_l < 0)
-                step_l = np.where(blocked, 0.0, step_l)
-            self._legrest = self._legrest + step_l
-            self._legrest_moving = np.abs(step_l) > 1e-9
-            self._legrest_stalled = blocked
-        else:
-            self._legrest_moving = np.zeros(n, dtype=bool)
-            self._legrest_stalled = np.zeros(n, dtype=bool)
-
-    def _air(self, dt: float, f: Commands) -> None:
-        p = self._p
-        if self._air_at_rest and not f.air_pressure_target_kpa.any():
-            return  # nothing inflates, vents or leaks: every pressure stays exactly 0
-        self._air_at_rest = False
-        target = np.asfortranarray(f.air_pressure_target_kpa)
-        inflating = (target > self._pressure + p.valve_hysteresis_kpa) & ~self._valve_stuck
-        venting = (target < self._pressure - p.valve_hysteresis_kpa) & ~self._valve_stuck
-        n_inflating = inflating.sum(axis=1, keepdims=True)
-        pump_ok = ~(self._faults[TwinFault.PUMP_DEAD] | self._supply_open)[:, None]
-        share = np.where(n_inflating > 0, p.pump_rate_kpa_s / np.maximum(n_inflating, 1), 0.0)
-        rise = np.where(inflating & pump_ok, share * dt, 0.0)
-        fall = np.where(venting, self._pressure * p.vent_rate_per_s * dt, 0.0)
-        leak = self._pressure * p.leak_rate_per_s * dt
-        self._pressure = _clip(
-            self._pressure + rise - fall - leak, 0.0, self._desc.air_pressure_max_kpa
-        )
-
-    def _heat(self, dt: float, f: Commands) -> None:
-        p = self._p
-        if (
-            self._heat_at_rest
-            and not f.heater_target_c.any()
-            and not (self._any_fault and self._heater_faults[TwinFault.HEATER_RELAY_STUCK_ON].any())
-        ):
-            return  # no heater powered, all at ambient: no temperature changes
-        self._heat_at_rest = False
-        target = np.asfortranarray(f.heater_target_c)
-        on_wanted = target > 0
-        turn_on = on_wanted & (self._heater_temp < target - p.heater_hysteresis_c)
-        turn_off = ~on_wanted | (self._heater_temp > target + p.heater_hysteresis_c)
-        self._heater_on = (self._heater_on | turn_on) & ~turn_off
-        powered = self._heater_on | self._heater_faults[TwinFault.HEATER_RELAY_STUCK_ON]
-        powered &= ~self._cutout_open
-        if self._any_supply_open:
-            powered &= ~self._supply_open[:, None]
-        self._heater_powered = powered
-        self._heater_temp = self._heater_temp + dt * (
-            np.where(powered, p.heater_rate_c_s * p.heater_power_factor, 0.0)
-            - (self._heater_temp - p.ambient_c) / p.heater_cooling_tau_s
-        )
-        self._sensor_temp += (self._heater_temp - self._sensor_temp) * (dt / p.sensor_lag_tau_s)
-        cutout = self._desc.heater_cutout_c
-        if cutout is not None:
-            # The cut-out sits on the heater and opens for good once it reaches its temperature.
-            trip = self._heater_temp >= cutout
-            if self._any_fault:
-                trip &= ~self._heater_faults[TwinFault.THERMAL_CUTOUT_FAILED]
-            self._cutout_open |= trip
+    def _settle(self) -> None:
+        """Take the last step's roller forces into the truth now, if no sensing did yet (the
+        sensing kernel takes them: 0 where nobody sits), before a fault changes who sits or the
+        truth is read."""
+        if self._force_pending:
+            self._sense()
 
     def _sense(self) -> Readings:
-        p = self._p
-        z = self._sensor_noise.normal(self._tick)  # column-major: each channel is contiguous
-        touching = self._true_force > 0.0
-        force = self._true_force + p.force_noise_n * z[:, _CH_FORCE_L : _CH_FORCE_R + 1] * touching
-        np.maximum(force, self._zero_forces, out=force)
-        y = self._y + p.position_noise_mm * z[:, _CH_Y]
-        shoulder = np.abs(self._y - self._shoulder_at_mm) <= p.shoulder_band_mm
-        temps = self._sensor_temp + p.temp_noise_c * z[:, _Z_TEMP0 : self._z_air0]
-        leg_current = np.where(
-            self._legrest_moving, p.recline_current_moving_a, p.recline_current_idle_a
+        d = self._desc
+        n = self._n
+        out = np.empty((kn.N_O, n))
+        out_pressure = np.empty((d.n_air_zones, n))
+        out_temp = np.empty((d.n_heaters, n))
+        out_current = np.empty((d.n_heaters if d.heater_current_a > 0 else 0, n))
+        out_b = np.empty((kn.N_OB, n), dtype=bool)
+        flags = np.empty(n, dtype=np.int64)
+        glitching = self._any_fault and bool(self._fault[kn.F_ENCODER_GLITCH].any())
+        glitch_u = (
+            np.ascontiguousarray(self._noise.uniform(self._tick)[:, _CH_GLITCH])
+            if glitching
+            else self._no_glitch
         )
-        occupied = ~self._faults[TwinFault.OCCUPANT_LEAVES]
-        if self._any_fault:
-            force[self._faults[TwinFault.FORCE_SENSOR_DEAD]] = 0.0
-            y = self._encoder_glitches(y)
-            shoulder &= occupied
-            temps = self._broken_temp_sensors(temps)
-            leg_current = np.where(self._legrest_stalled, p.recline_current_stalled_a, leg_current)
-        pressures = self._pressure + p.pressure_noise_kpa * z[:, self._z_air0 :]
-        np.maximum(pressures, self._zero_pressures, out=pressures)
-        back_current = np.where(
-            self._backrest_moving, p.recline_current_moving_a, p.recline_current_idle_a
-        ) + p.current_noise_a * np.abs(z[:, _CH_CUR_B])
-        leg_current = leg_current + p.current_noise_a * np.abs(z[:, _CH_CUR_L])
+        noise = self._sensor_noise
+        kn.sense(
+            self._k,
+            self._s,
+            self._b,
+            self._fault,
+            self._pressure,
+            self._hf,
+            self._hb,
+            self._hx,
+            self._force_pending,
+            self._force,
+            noise.table,
+            noise.offset,
+            noise.stride,
+            noise.tick_shift(self._tick),
+            glitching,
+            glitch_u,
+            self._fault_bits,
+            out,
+            out_pressure,
+            out_temp,
+            out_current,
+            out_b,
+            flags,
+        )
+        self._force_pending = False
         return Readings(
             time_s=self.time_s,
-            carriage_y_mm=y,
-            depth_mm=self._depth + p.position_noise_mm * z[:, _CH_DEPTH],
-            width_mm=self._width + p.position_noise_mm * z[:, _CH_WIDTH],
-            force_left_n=force[:, 0].copy(),
-            force_right_n=force[:, 1].copy(),
-            shoulder_sensor=shoulder,
-            air_pressure_kpa=pressures,
-            heater_temp_c=temps,
-            backrest_angle_deg=self._backrest.copy(),
-            legrest_angle_deg=self._legrest.copy(),
-            backrest_current_a=back_current,
-            legrest_current_a=leg_current,
-            occupied=occupied,
-            stop_button=self._stop_pressed.copy(),
-            fault_flags=self._fault_flags(),
-            heater_current_a=self._heater_currents(),
+            carriage_y_mm=out[kn.O_Y],
+            depth_mm=out[kn.O_DEPTH],
+            width_mm=out[kn.O_WIDTH],
+            force_left_n=out[kn.O_FORCE_L],
+            force_right_n=out[kn.O_FORCE_R],
+            shoulder_sensor=out_b[kn.OB_SHOULDER],
+            air_pressure_kpa=out_pressure.T,
+            heater_temp_c=out_temp.T,
+            backrest_angle_deg=out[kn.O_BACK],
+            legrest_angle_deg=out[kn.O_LEG],
+            backrest_current_a=out[kn.O_CUR_B],
+            legrest_current_a=out[kn.O_CUR_L],
+            occupied=out_b[kn.OB_OCCUPIED],
+            stop_button=out_b[kn.OB_STOP],
+            fault_flags=flags,
+            heater_current_a=out_current.T if out_current.size else np.zeros((n, 0)),
         )
 
-    def _heater_currents(self) -> FloatArray:
-        """Each heater's current: nominal × power factor while powered, else 0 (a board that
-        senses no heater current reports an empty array)."""
-        nominal = self._desc.heater_current_a
-        if nominal <= 0:
-            return np.zeros((self._n, 0))
-        return np.where(self._heater_powered, nominal * self._p.heater_power_factor, 0.0)
 
-    def _encoder_glitches(self, y: FloatArray) -> FloatArray:
-        p = self._p
-        if not self._faults[TwinFault.ENCODER_GLITCH].any():
-            return y
-        u = self._noise.uniform(self._tick)[:, _CH_GLITCH]
-        glitch = self._faults[TwinFault.ENCODER_GLITCH] & (u < p.encoder_glitch_probability)
-        return y + np.where(glitch, np.where(u < p.encoder_glitch_probability / 2, 1, -1), 0) * (
-            p.encoder_glitch_mm
-        )
-
-    def _broken_temp_sensors(self, temps: FloatArray) -> FloatArray:
-        p, hf = self._p, self._heater_faults
-        temps = np.where(hf[TwinFault.TEMP_SENSOR_OPEN], p.sensor_open_c, temps)
-        temps = np.where(hf[TwinFault.TEMP_SENSOR_SHORTED], p.sensor_shorted_c, temps)
-        return np.where(hf[TwinFault.TEMP_SENSOR_STUCK], self._stuck_temp, temps)
-
-    def _fault_flags(self) -> IntArray:
-        stalled = self._legrest_stalled
-        if not (self._watchdog.any() or stalled.any() or self._any_supply_open):
-            return np.zeros(self._n, dtype=np.int64)
-        flags = np.where(self._watchdog, int(BoardFault.WATCHDOG | BoardFault.SAFE_STATE), 0)
-        flags = flags | np.where(stalled, int(BoardFault.RECLINE_OVERCURRENT), 0)
-        flags = flags | np.where(self._supply_open, int(BoardFault.SUPPLY_OPEN), 0)
-        return flags.astype(np.int64)
+def warm_up() -> None:
+    """Compile the twin's kernels into numba's cache (the set-up script runs this once), so
+    that the first run or demo on a machine does not wait for the compiler. One chair that taps
+    takes every kernel: a batch of any size has the same argument types."""
+    twin = TwinChair(BodyBatch.from_params([BodyParams.from_percentile(50, "male")]))
+    cmd = Commands.safe(twin.description, 1)
+    cmd.tap_rate_hz[:] = 1.0
+    twin.step(cmd)
 
 
-_TAP_SHIFT_BY_SIDE = np.array([0.0, 0.5])
-"""Phase shift of the left and right tapping heads when they strike in turn."""
-
-
-def _clip(x: FloatArray, lo: float, hi: float) -> FloatArray:
-    """``np.clip`` (the same values) without its Python wrapper; ``x`` is a temporary, reused."""
-    np.maximum(x, lo, out=x)
-    return np.minimum(x, hi, out=x)
-
-
-def _wrap_cycle(phase: FloatArray) -> FloatArray:
-    """``phase % 1.0`` for a phase of zero or more: the same bits (both are exact there; speeds
-    and rates are never negative) for a tenth of the cost of ``np.remainder``."""
-    return phase - np.floor(phase)
-
-
-def _settled(pos: FloatArray, vel: FloatArray, target: FloatArray) -> bool:
-    """Every chair stands still at its target: a move step would leave everything as it is."""
-    return bool((pos == target).all()) and not vel.any()
-
-
-def _move(
-    pos: FloatArray,
-    vel: FloatArray,
-    target: FloatArray,
-    speed_max: FloatArray | float,
-    accel: float,
-    dt: float,
-) -> tuple[FloatArray, FloatArray]:
-    """One step of a trapezoidal move: accelerate, cruise at the speed limit, brake to stop."""
-    error = target - pos
-    distance = np.abs(error)
-    brake_speed = np.sqrt(2.0 * accel * distance)
-    wanted = np.sign(error) * np.minimum(speed_max, brake_speed)
-    new_vel = vel + _clip(wanted - vel, -accel * dt, accel * dt)
-    new_pos = pos + new_vel * dt
-    # Do not overshoot: arriving within one step snaps to the target and stops.
-    arrived = distance <= np.abs(new_vel) * dt
-    new_pos = np.where(arrived, target, new_pos)
-    new_vel = np.where(arrived, 0.0, new_vel)
-    return new_pos, new_vel
+def _constants(d: ChairDescription, p: TwinPhysics, dt: float) -> FloatArray:
+    """The kernels' parameter vector, each entry computed as the numpy code computed it."""
+    k = np.zeros(kn.N_K)
+    back_speed = (d.backrest_angle_max_deg - d.backrest_angle_min_deg) / d.recline_full_travel_s
+    leg_speed = (d.legrest_angle_max_deg - d.legrest_angle_min_deg) / d.recline_full_travel_s
+    values = {
+        kn.K_DT: dt,
+        kn.K_WD_TRIP_S: d.watchdog_timeout_s - 1e-9,
+        kn.K_WD_CUT_S: d.watchdog_timeout_s + d.watchdog_supply_cut_s,
+        kn.K_SUPPLY_RELAY: float(d.supply_relay),
+        kn.K_WIDTH_MID: (d.width_min_mm + d.width_max_mm) / 2,
+        kn.K_Y_ACCEL: d.carriage_accel_max_mm_s2,
+        kn.K_Y_MIN: d.carriage_y_min_mm,
+        kn.K_Y_MAX: d.carriage_y_max_mm,
+        kn.K_DEPTH_MAX: d.depth_max_mm,
+        kn.K_DEPTH_SPEED: d.depth_speed_max_mm_s,
+        kn.K_DEPTH_ACCEL: p.depth_accel_mm_s2,
+        kn.K_WIDTH_SPEED: d.width_speed_max_mm_s,
+        kn.K_WIDTH_ACCEL: p.width_accel_mm_s2,
+        kn.K_KNEAD_AMP: d.knead_depth_amplitude_mm,
+        kn.K_TAP_AMP: d.tap_depth_amplitude_mm,
+        kn.K_LEAN: p.lean_forward_mm,
+        kn.K_BACK_LO: -back_speed * dt,
+        kn.K_BACK_HI: back_speed * dt,
+        kn.K_LEG_LO: -leg_speed * dt,
+        kn.K_LEG_HI: leg_speed * dt,
+        kn.K_VALVE_HYST: p.valve_hysteresis_kpa,
+        kn.K_PUMP_RATE: p.pump_rate_kpa_s,
+        kn.K_VENT_RATE: p.vent_rate_per_s,
+        kn.K_LEAK_RATE: p.leak_rate_per_s,
+        kn.K_AIR_MAX: d.air_pressure_max_kpa,
+        kn.K_HEATER_HYST: p.heater_hysteresis_c,
+        kn.K_HEAT_RATE: p.heater_rate_c_s * p.heater_power_factor,
+        kn.K_AMBIENT: p.ambient_c,
+        kn.K_COOLING_TAU: p.heater_cooling_tau_s,
+        kn.K_SENSOR_GAIN: dt / p.sensor_lag_tau_s,
+        kn.K_HAS_CUTOUT: float(d.heater_cutout_c is not None),
+        kn.K_CUTOUT: d.heater_cutout_c if d.heater_cutout_c is not None else math.inf,
+        kn.K_FORCE_NOISE: p.force_noise_n,
+        kn.K_POSITION_NOISE: p.position_noise_mm,
+        kn.K_TEMP_NOISE: p.temp_noise_c,
+        kn.K_PRESSURE_NOISE: p.pressure_noise_kpa,
+        kn.K_CURRENT_NOISE: p.current_noise_a,
+        kn.K_CUR_MOVING: p.recline_current_moving_a,
+        kn.K_CUR_IDLE: p.recline_current_idle_a,
+        kn.K_CUR_STALLED: p.recline_current_stalled_a,
+        kn.K_SHOULDER_BAND: p.shoulder_band_mm,
+        kn.K_GLITCH_P: p.encoder_glitch_probability,
+        kn.K_GLITCH_MM: p.encoder_glitch_mm,
+        kn.K_SENSOR_OPEN: p.sensor_open_c,
+        kn.K_SENSOR_SHORTED: p.sensor_shorted_c,
+        kn.K_HEATER_CURRENT: d.heater_current_a * p.heater_power_factor,
+        kn.K_GRID_Y0: float(GRID_Y_MM[0]),
+        kn.K_GRID_STEP: GRID_STEP_MM,
+        kn.K_GRID_LAST: GRID_LAST_POSITION,
+    }
+    assert len(values) == kn.N_K
+    for index, value in values.items():
+        k[index] = value
+    k.flags.writeable = False
+    return k

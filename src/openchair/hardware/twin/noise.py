@@ -20,6 +20,8 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 
+from openchair.hardware.twin.kernels import gather_normals
+
 U64 = npt.NDArray[np.uint64]
 FloatArray = npt.NDArray[np.float64]
 
@@ -72,21 +74,22 @@ class CounterNoise:
         self._table = normal_table()
         # Each (seed, channel) has its own start in the table and its own odd stride, so two
         # channels that happen to share a start still never read the same sequence. They are
-        # 16-bit numbers: uint16 arithmetic wraps modulo 2**16, the table's size, so the index
-        # needs no mask and its per-tick arithmetic runs on a quarter of the memory of int64.
-        # Column-major, so that a draw is too: the twin reads it channel by channel.
+        # 16-bit numbers, as wide as the table's index (2**16 entries). Stored one row per
+        # channel, so that a draw is column-major (N, channels) and so that a kernel reads a
+        # channel of every chair contiguously.
         mask = 2**NORMAL_TABLE_BITS - 1
-        mixed = self._base[:, :channels]
-        self._offset = np.asfortranarray(((mixed >> np.uint64(40)) & mask).astype(_INDEX))
-        self._stride = np.asfortranarray((((mixed >> np.uint64(8)) & mask) | 1).astype(_INDEX))
+        mixed = self._base[:, :channels].T
+        self.offset = np.ascontiguousarray(((mixed >> np.uint64(40)) & mask).astype(_INDEX))
+        self.stride = np.ascontiguousarray((((mixed >> np.uint64(8)) & mask) | 1).astype(_INDEX))
+        """(channels, N): each (channel, chair)'s start and odd stride in the table."""
 
     def subset(self, channels: Sequence[int]) -> CounterNoise:
         """This noise with ``normal`` drawing some channels only, as columns in the given order,
         with the same values (``uniform`` is unchanged): the twin draws every tick only the
         channels it senses every tick."""
         other = copy.copy(self)
-        other._offset = np.asfortranarray(self._offset[:, list(channels)])
-        other._stride = np.asfortranarray(self._stride[:, list(channels)])
+        other.offset = np.ascontiguousarray(self.offset[list(channels)])
+        other.stride = np.ascontiguousarray(self.stride[list(channels)])
         return other
 
     def uniform(self, tick: int) -> FloatArray:
@@ -96,10 +99,20 @@ class CounterNoise:
             bits = _splitmix64(self._base ^ t)
         return ((bits >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 2**53)
 
+    @property
+    def table(self) -> FloatArray:
+        """The shared table of standard normals the draws read."""
+        return self._table
+
+    @staticmethod
+    def tick_shift(tick: int) -> int:
+        """The tick's hashed shift: a draw reads the table at offset + shift · stride."""
+        return _splitmix64_int(tick * int(_TICK_MUL) & _MASK64) >> (64 - NORMAL_TABLE_BITS)
+
     def normal(self, tick: int) -> FloatArray:
         """Standard-normal draws, shape (N, channels), column-major: the table at
-        offset + stride · tick shift."""
-        shift = _splitmix64_int(tick * int(_TICK_MUL) & _MASK64) >> (64 - NORMAL_TABLE_BITS)
-        index = self._offset + _INDEX(shift) * self._stride  # wraps: modulo the table size
-        # Gathering with native-width indices is faster than with uint16 ones.
-        return np.asarray(self._table[index.astype(np.intp)], dtype=np.float64)
+        offset + stride · tick shift, modulo the table's size (the twin's sensing kernel reads
+        them chair by chair with the same ``normal_at``)."""
+        out = np.empty(self.offset.shape)
+        gather_normals(self._table, self.offset, self.stride, self.tick_shift(tick), out)
+        return out.T
