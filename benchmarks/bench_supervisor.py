@@ -36,6 +36,7 @@ import numpy as np
 from openchair.body.bodymap import BodyMapBatch
 from openchair.control.session import Session
 from openchair.hardware.contract import ChairDescription, Commands, Readings
+from openchair.hardware.twin import TwinFault
 from openchair.programs import ProgramLibrary
 from openchair.safety.supervisor import SafetySupervisor
 from openchair.verify.runner import population, scan_chunk
@@ -52,11 +53,16 @@ class Recording:
     """Per tick: setpoints, readings, time, lateness."""
 
 
-def record(n: int, program_id: str, ticks: int) -> Recording:
-    """Run ``ticks`` ticks of a program on ``n`` scanned bodies, keeping what the supervisor saw."""
+def record(n: int, program_id: str, ticks: int, faults: bool = False) -> Recording:
+    """Run ``ticks`` ticks of a program on ``n`` scanned bodies, keeping what the supervisor saw.
+
+    ``faults``: chair ``k`` (from 1) gets the twin's ``k``-th fault after 10 s, so that the
+    recording makes every family of rules act (``n`` must be at least one more than the faults).
+    """
     program = ProgramLibrary(user_dir=None).get(program_id)
     chunk = scan_chunk(population(n, 0), list(range(n)))
     assert chunk.twin is not None and chunk.maps is not None
+    twin = chunk.twin
     session = Session(program, chunk.maps, chunk.twin, start_s=chunk.start_s)
     sup = session.driver.supervisor
     frames: list[tuple[Commands, Readings, float, float]] = []
@@ -75,6 +81,9 @@ def record(n: int, program_id: str, ticks: int) -> Recording:
     sup.filter = spy  # type: ignore[method-assign]
     sup.note_tick_lateness = note  # type: ignore[method-assign]
     for k in range(ticks):
+        if faults and k == round(10.0 / session.tick_s):
+            for chair, fault in enumerate(TwinFault, start=1):
+                twin.inject(fault, chairs=chair)
         session.tick(session.start_s + k * session.tick_s, 0.0)
     return Recording(session.description, chunk.maps, session.start_s, frames)
 
@@ -111,6 +120,9 @@ def main() -> None:
     parser.add_argument("--program", default="heated-back")
     parser.add_argument("--ticks-one", type=int, default=2000)
     parser.add_argument("--ticks-many", type=int, default=150)
+    parser.add_argument(
+        "--ticks-faults", type=int, default=3000, help="a batch with every twin fault (0: none)"
+    )
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3, help="alternations with --compare-with")
     parser.add_argument("--compare-with", type=Path, default=None)
@@ -125,9 +137,12 @@ def main() -> None:
     if args.compare_with:
         other_python = args.compare_with / ".venv" / "bin" / "python"
     with tempfile.TemporaryDirectory() as tmp:
-        for n, ticks in ((1, args.ticks_one), (1000, args.ticks_many)):
+        cases = [(1, args.ticks_one, False), (1000, args.ticks_many, False)]
+        if args.ticks_faults:
+            cases.append((len(TwinFault) + 1, args.ticks_faults, True))
+        for n, ticks, faults in cases:
             path = Path(tmp) / f"frames-{n}.pkl"
-            rec = record(n, args.program, ticks)
+            rec = record(n, args.program, ticks, faults)
             with path.open("wb") as f:
                 pickle.dump(rec, f)
             # Warm both (compiled kernels load from the cache; a first replay touches memory).
@@ -144,7 +159,8 @@ def main() -> None:
                     theirs.append(other["s_per_tick"])
             a = statistics.median(ours)
             line = (
-                f"N={n:>5}, {args.program}, {len(rec.frames)} ticks: "
+                f"N={n:>5}, {args.program}{', faults' if faults else ''}, "
+                f"{len(rec.frames)} ticks: "
                 f"{a * 1e6:8.1f} µs per tick, {a * 1e6 / n:7.3f} µs per chair-tick, "
                 f"{mine['events']} events, digest {mine['digest']}"
             )

@@ -248,11 +248,9 @@ class SafetySupervisor:
         out = dataclasses.replace(setpoints)
         clamp_to_chair(out, self.description)
         r = readings
-        self._force.locate(r)
         self._board.check(r, now_s)
         self._board.encoder(r, now_s)
-        self._force.silent_sensor(r, now_s)
-        self._force.runaway(r, now_s)
+        self._force.watch(r, now_s)
         self._presence.occupancy(r, now_s)
         self._presence.auto_off(now_s)
         self._force.apply(out, r, now_s)
