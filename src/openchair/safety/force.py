@@ -157,6 +157,8 @@ class ForceRules:
             self._runaway_from,
             acts,
         )
+        if not acts.any() and self.log.resting(_WATCH_RULES):
+            return  # the common case: neither rule acts now, nor did at the last tick
         self.log.edge(
             FORCE_SENSOR_SILENT,
             acts[0],
@@ -213,10 +215,16 @@ class ForceRules:
             carriage,
             acts,
         )
-        self.log.edge(ROLLER_FORCE, acts[0], now_s, force, limit)
-        self.log.edge(ROLLER_DEPTH, acts[1], now_s, wanted_depth, allowed)
         out.depth_target_mm = depth
         out.carriage_y_target_mm = carriage
+        if not acts.any() and self.log.resting(_APPLY_RULES):
+            return  # the common case: neither rule acts now, nor did at the last tick
+        self.log.edge(ROLLER_FORCE, acts[0], now_s, force, limit)
+        self.log.edge(ROLLER_DEPTH, acts[1], now_s, wanted_depth, allowed)
+
+
+_WATCH_RULES = frozenset({FORCE_SENSOR_SILENT, ROLLER_DEPTH_RUNAWAY})
+_APPLY_RULES = frozenset({ROLLER_FORCE, ROLLER_DEPTH})
 
 
 @kernel

@@ -146,6 +146,9 @@ class HeatRules:
             target,
             acts,
         )
+        out.heater_target_c = target
+        if not acts.any() and log.resting(_RULES) and not (not sensing and self.disabled.any()):
+            return  # the common case: no heat rule acts now, nor did at the last tick
         log.edge(
             HEATER_TARGET,
             acts[_TARGET],
@@ -210,11 +213,24 @@ class HeatRules:
                 lambda: (temps - old_temps).max(axis=1),
                 HEATER_RISE_UNEXPLAINED_C,
             )
-        out.heater_target_c = target
 
 
 _TARGET, _SENSOR, _STUCK, _FROZEN, _RELAY, _NO_CURRENT, _DULL, _HOT, _RISING = range(9)
 _N_FLAGS = 9
+_RULES = frozenset(
+    {
+        HEATER_TARGET,
+        HEATER_SENSOR,
+        HEATER_STUCK_SENSOR,
+        HEATER_SENSOR_FROZEN,
+        HEATER_RELAY_STUCK,
+        HEATER_NO_CURRENT,
+        HEATER_UNRESPONSIVE,
+        HEATER_UNSUPERVISED,
+        HEATER_CEILING,
+        HEATER_RUNAWAY,
+    }
+)
 """Rows of the kernel's per-chair flags: where each heat rule acts this tick."""
 
 
