@@ -38,3 +38,5 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         -r requirements/posture.txt
     echo "$want" > "$stamp"
 fi
+# The safety supervisor's compiled kernels, into their cache once: nobody waits for the compiler.
+.venv/bin/python -m openchair.safety.warm

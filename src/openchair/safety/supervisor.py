@@ -8,8 +8,9 @@ fault is latched. Every intervention is recorded as a :class:`SafetyEvent` when 
 The rules are a table (:mod:`openchair.safety.rules`); each family of rules is a class owning its
 own state (``board``, ``force``, ``heat``, ``air``, ``recline``, ``presence``); the supervisor
 only runs them in order. Every limit and tuning constant comes from
-:mod:`openchair.safety.limits`. All work is vectorised over the batch. docs/SAFETY.md lists the
-rules and their reasons.
+:mod:`openchair.safety.limits`. All work is batched: the heat, force and air families and the
+clamp to the chair's ranges are compiled kernels (one loop over the chairs, each chair's numbers
+read once), the rest numpy over the batch. docs/SAFETY.md lists the rules and their reasons.
 """
 
 from __future__ import annotations
