@@ -313,19 +313,20 @@ def clamp_to_chair(out: Commands, d: ChairDescription) -> None:
     array, filled by one kernel call that reads each chair's numbers once.
     """
     n = out.batch_size
+    f8 = np.float64  # as numpy's clip gives for any number type
     fields = (
-        np.empty_like(out.carriage_y_target_mm),
-        np.empty_like(out.carriage_speed_limit_mm_s),
-        np.empty_like(out.depth_target_mm),
-        np.empty_like(out.width_target_mm),
-        np.empty_like(out.knead_speed_cpm),
+        np.empty_like(out.carriage_y_target_mm, dtype=f8),
+        np.empty_like(out.carriage_speed_limit_mm_s, dtype=f8),
+        np.empty_like(out.depth_target_mm, dtype=f8),
+        np.empty_like(out.width_target_mm, dtype=f8),
+        np.empty_like(out.knead_speed_cpm, dtype=f8),
         np.empty(n, dtype=np.int64),
-        np.empty_like(out.tap_rate_hz),
+        np.empty_like(out.tap_rate_hz, dtype=f8),
         np.empty_like(out.tap_mode),
-        np.empty_like(out.air_pressure_target_kpa),
-        np.empty_like(out.heater_target_c),
-        np.empty_like(out.backrest_angle_target_deg),
-        np.empty_like(out.legrest_angle_target_deg),
+        np.empty_like(out.air_pressure_target_kpa, dtype=f8),
+        np.empty_like(out.heater_target_c, dtype=f8),
+        np.empty_like(out.backrest_angle_target_deg, dtype=f8),
+        np.empty_like(out.legrest_angle_target_deg, dtype=f8),
         np.empty_like(out.foot_roller_level),
     )
     _clamp(
