@@ -401,3 +401,20 @@ def test_a_carriage_reading_off_the_track_uses_the_track_end_and_one_not_a_numbe
         assert (out.depth_target_mm <= sup.comfortable_depth_at(np.full(N, end)) + 1e-9).all()
     with pytest.raises(IndexError, match="not a number"):
         sup.filter(program_frame(), readings(0.01, carriage_y_mm=np.full(N, np.nan)), 0.01)
+
+
+def test_a_new_session_on_a_long_lived_supervisor_counts_its_auto_off_from_its_own_start() -> None:
+    """The chair's service keeps one supervisor for its whole life: an activity begun after the
+    service has run longer than the auto-off time is not finished at once."""
+    sup = SafetySupervisor(DESC, MAPS)
+    t = LIM.session_auto_off_s + 60.0
+    sup.filter(program_frame(), readings(t), t)
+    assert sup.finish_requested.all()
+    sup.begin_session(t + 1.0)
+    for k in range(1, 4):
+        now = t + 1.0 + 0.01 * k
+        sup.filter(program_frame(), readings(now), now)
+    assert not sup.finish_requested.any()
+    later = t + 1.0 + LIM.session_auto_off_s
+    sup.filter(program_frame(), readings(later), later)
+    assert sup.finish_requested.all()

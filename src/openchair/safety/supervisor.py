@@ -229,7 +229,7 @@ class SafetySupervisor:
     def begin_session(self, now_s: float) -> None:
         """A new activity starts on a long-lived supervisor: the session's auto-off counts from
         ``now_s`` and an earlier finish request is forgotten. Latched stops and faults stay."""
-        self._session_start_s = now_s
+        self._presence.session_start_s = now_s
         self.finish_requested[:] = False
 
     def note_tick_lateness(self, late_s: float) -> None:
