@@ -38,6 +38,6 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
         -r requirements/posture.txt
     echo "$want" > "$stamp"
 fi
-# Compile the twin's kernels now (numba caches them next to the source), so that the first run or
-# demo does not wait for the compiler.
-.venv/bin/python -c "from openchair.hardware.twin.chair import warm_up; warm_up()"
+# Compile the twin's and the supervisor's kernels now (numba caches them next to the source), so
+# that the first run, demo or test does not wait for the compiler.
+.venv/bin/python -m openchair.warm

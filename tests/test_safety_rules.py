@@ -384,3 +384,37 @@ def test_any_frame_in_gives_a_valid_frame_within_every_limit_out(
         assert all(out.depth_target_mm == 0)
     if stop:
         assert all(is_safe(out, i) for i in range(N))
+
+
+def test_a_carriage_reading_off_the_track_uses_the_track_end_and_one_not_a_number_is_refused() -> (
+    None
+):
+    """The force kernel looks the person's limits up on the grid at the carriage: a reading past
+    either end uses that end's limits; one that is not a number has no place on the grid and is
+    refused with a clear error (the numpy code it replaced failed with an IndexError too), never
+    read from outside the grid."""
+    sup = SafetySupervisor(DESC, MAPS)
+    for y in (np.inf, -np.inf, 5000.0, -5000.0):
+        out = sup.filter(program_frame(), readings(0.0, carriage_y_mm=np.full(N, y)), 0.0)
+        end = DESC.carriage_y_max_mm if y > 0 else DESC.carriage_y_min_mm
+        # Never deeper than the person's comfortable depth at that end of the track.
+        assert (out.depth_target_mm <= sup.comfortable_depth_at(np.full(N, end)) + 1e-9).all()
+    with pytest.raises(IndexError, match="not a number"):
+        sup.filter(program_frame(), readings(0.01, carriage_y_mm=np.full(N, np.nan)), 0.01)
+
+
+def test_a_new_session_on_a_long_lived_supervisor_counts_its_auto_off_from_its_own_start() -> None:
+    """The chair's service keeps one supervisor for its whole life: an activity begun after the
+    service has run longer than the auto-off time is not finished at once."""
+    sup = SafetySupervisor(DESC, MAPS)
+    t = LIM.session_auto_off_s + 60.0
+    sup.filter(program_frame(), readings(t), t)
+    assert sup.finish_requested.all()
+    sup.begin_session(t + 1.0)
+    for k in range(1, 4):
+        now = t + 1.0 + 0.01 * k
+        sup.filter(program_frame(), readings(now), now)
+    assert not sup.finish_requested.any()
+    later = t + 1.0 + LIM.session_auto_off_s
+    sup.filter(program_frame(), readings(later), later)
+    assert sup.finish_requested.all()

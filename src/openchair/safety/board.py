@@ -36,10 +36,17 @@ class BoardRules:
     def check(self, r: Readings, now_s: float) -> None:
         lim, log = self.limits, self.log
         n = log.batch_size
-        log.edge(STOP_BUTTON, r.stop_button, now_s, 1.0, 0.0)
         watchdog = (r.fault_flags & int(BoardFault.WATCHDOG)) != 0
-        log.edge(BOARD_WATCHDOG, watchdog, now_s, 1.0, 0.0)
         stale = now_s - r.time_s
+        if (
+            not (stale > lim.driver_silent_s or self.late_s > lim.control_deadline_miss_s)
+            and not r.stop_button.any()
+            and not watchdog.any()
+            and log.resting(_CHECK_RULES)
+        ):
+            return  # the common case: none of these rules acts now, nor did at the last tick
+        log.edge(STOP_BUTTON, r.stop_button, now_s, 1.0, 0.0)
+        log.edge(BOARD_WATCHDOG, watchdog, now_s, 1.0, 0.0)
         log.edge(
             DRIVER_LOST, np.full(n, stale > lim.driver_silent_s), now_s, stale, lim.driver_silent_s
         )
@@ -67,3 +74,6 @@ class BoardRules:
             )
         self._last_y = r.carriage_y_mm.copy()
         self._last_read_s = now_s
+
+
+_CHECK_RULES = frozenset({STOP_BUTTON, BOARD_WATCHDOG, DRIVER_LOST, CONTROL_DEADLINE})

@@ -136,7 +136,14 @@ class EventLog:
         self.supply_cut_s: FloatArray = np.full(batch_size, np.inf)
         """Per latched chair, how long after latching its supply relay must open (inf: never)."""
         self._active: dict[str, BoolArray] = {}
+        self._acting: set[str] = set()
+        """Rules that acted on some chair at their last ``edge``."""
         self._last_event_s: dict[str, FloatArray] = {}
+
+    def resting(self, rules: frozenset[str]) -> bool:
+        """None of ``rules`` acted on any chair at its last ``edge``: a family whose rules act
+        nowhere this tick either may skip their edges, which would change nothing."""
+        return self._acting.isdisjoint(rules)
 
     def latch(self, chair: int, rule: str, now_s: float, value: float, limit: float) -> None:
         """Latch one chair by ``rule`` unless it is latched already."""
@@ -174,7 +181,9 @@ class EventLog:
         previous = self._active.get(rule)
         self._active[rule] = active
         if not active.any():
+            self._acting.discard(rule)
             return
+        self._acting.add(rule)
         new = active if previous is None else active & ~previous
         # A rule that flickers (a clamp at a region boundary) is one intervention, not hundreds:
         # a new event only after EVENT_HOLDOFF_S without that rule acting on that chair. Every

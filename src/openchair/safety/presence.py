@@ -34,6 +34,11 @@ class PresenceRules:
     def occupancy(self, r: Readings, now_s: float) -> None:
         lim, log = self.limits, self.log
         empty = ~r.occupied
+        if not empty.any() and log.resting(_OCCUPANCY_RULES):
+            # The common case: everyone seated now and at the last tick.
+            self.unoccupied_since.fill(np.nan)
+            self.paused = empty
+            return
         newly = empty & np.isnan(self.unoccupied_since)
         self.unoccupied_since[newly] = now_s
         self.unoccupied_since[~empty] = np.nan
@@ -50,6 +55,12 @@ class PresenceRules:
 
     def auto_off(self, now_s: float) -> None:
         running = now_s - self.session_start_s
+        if running < self.limits.session_auto_off_s and self.log.resting(_AUTO_OFF_RULES):
+            return  # the common case: the session is shorter, and was at the last tick
         over = np.full(self.log.batch_size, running >= self.limits.session_auto_off_s)
         self.log.edge(SESSION_AUTO_OFF, over, now_s, running, self.limits.session_auto_off_s)
         self.finish_requested |= over
+
+
+_OCCUPANCY_RULES = frozenset({OCCUPANCY_PAUSE, OCCUPANCY_STOP})
+_AUTO_OFF_RULES = frozenset({SESSION_AUTO_OFF})

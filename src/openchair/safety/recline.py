@@ -49,13 +49,14 @@ class ReclineRules:
             )[new]
             self._reverse_until[new] = now_s + lim.recline_reverse_s
             self._locked |= new
-        self.log.edge(
-            RECLINE_OBSTRUCTION,
-            spike,
-            now_s,
-            np.maximum(r.backrest_current_a, r.legrest_current_a),
-            lim.recline_current_spike_a,
-        )
+        if spike.any() or not self.log.resting(_RULES):
+            self.log.edge(
+                RECLINE_OBSTRUCTION,
+                spike,
+                now_s,
+                np.maximum(r.backrest_current_a, r.legrest_current_a),
+                lim.recline_current_spike_a,
+            )
         locked = self._locked
         if locked.any():
             reversing = now_s < self._reverse_until
@@ -74,3 +75,6 @@ class ReclineRules:
                 np.clip(hold_l, d.legrest_angle_min_deg, d.legrest_angle_max_deg),
                 out.legrest_angle_target_deg,
             )
+
+
+_RULES = frozenset({RECLINE_OBSTRUCTION})

@@ -8,19 +8,22 @@ fault is latched. Every intervention is recorded as a :class:`SafetyEvent` when 
 The rules are a table (:mod:`openchair.safety.rules`); each family of rules is a class owning its
 own state (``board``, ``force``, ``heat``, ``air``, ``recline``, ``presence``); the supervisor
 only runs them in order. Every limit and tuning constant comes from
-:mod:`openchair.safety.limits`. All work is vectorised over the batch. docs/SAFETY.md lists the
-rules and their reasons.
+:mod:`openchair.safety.limits`. All work is batched: the heat, force and air families and the
+clamp to the chair's ranges are compiled kernels (one loop over the chairs, each chair's numbers
+read once), the rest numpy over the batch. docs/SAFETY.md lists the rules and their reasons.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from openchair.body.bodymap import BodyMapBatch
+from openchair.compiled import kernel
 from openchair.hardware.contract import ChairDescription, Commands, Readings
 from openchair.safety.air import AirRules
 from openchair.safety.board import BoardRules
@@ -88,6 +91,7 @@ from openchair.safety.rules import (
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
 
 __all__ = [
     "AIR_PRESSURE",
@@ -225,7 +229,7 @@ class SafetySupervisor:
     def begin_session(self, now_s: float) -> None:
         """A new activity starts on a long-lived supervisor: the session's auto-off counts from
         ``now_s`` and an earlier finish request is forgotten. Latched stops and faults stay."""
-        self._session_start_s = now_s
+        self._presence.session_start_s = now_s
         self.finish_requested[:] = False
 
     def note_tick_lateness(self, late_s: float) -> None:
@@ -248,11 +252,9 @@ class SafetySupervisor:
         out = dataclasses.replace(setpoints)
         clamp_to_chair(out, self.description)
         r = readings
-        self._force.locate(r)
         self._board.check(r, now_s)
         self._board.encoder(r, now_s)
-        self._force.silent_sensor(r, now_s)
-        self._force.runaway(r, now_s)
+        self._force.watch(r, now_s)
         self._presence.occupancy(r, now_s)
         self._presence.auto_off(now_s)
         self._force.apply(out, r, now_s)
@@ -303,36 +305,143 @@ def _apply_hold(out: Commands, r: Readings, mask: BoolArray, d: ChairDescription
     out.foot_roller_level = np.where(mask, 0, out.foot_roller_level)
 
 
-def _within(values: FloatArray, lo: float, hi: float) -> FloatArray:
-    """Clip into [lo, hi]; a value that is not a number becomes ``lo``, the safe end of every
-    range a frame holds (carriage at its end stop, motors at rest, heat and air off, recline at
-    its least). ``fmax`` and ``fmin`` skip NaN, so this is two passes without a check first."""
-    return np.fmin(np.fmax(values, lo), hi)
-
-
 def clamp_to_chair(out: Commands, d: ChairDescription) -> None:
     """Whatever a program asks, nothing outside the chair's ranges reaches the driver.
 
-    A value that is not a number becomes the safe end of its range.
+    A value that is not a number becomes the safe end of its range (``lo``): carriage at its
+    end stop, motors at rest, heat and air off, recline at its least. Every field gets a new
+    array, filled by one kernel call that reads each chair's numbers once.
     """
-    out.carriage_y_target_mm = _within(
-        out.carriage_y_target_mm, d.carriage_y_min_mm, d.carriage_y_max_mm
+    n = out.batch_size
+    f8 = np.float64  # as numpy's clip gives for any number type
+    fields = (
+        np.empty_like(out.carriage_y_target_mm, dtype=f8),
+        np.empty_like(out.carriage_speed_limit_mm_s, dtype=f8),
+        np.empty_like(out.depth_target_mm, dtype=f8),
+        np.empty_like(out.width_target_mm, dtype=f8),
+        np.empty_like(out.knead_speed_cpm, dtype=f8),
+        np.empty(n, dtype=np.int64),
+        np.empty_like(out.tap_rate_hz, dtype=f8),
+        np.empty_like(out.tap_mode),
+        np.empty_like(out.air_pressure_target_kpa, dtype=f8),
+        np.empty_like(out.heater_target_c, dtype=f8),
+        np.empty_like(out.backrest_angle_target_deg, dtype=f8),
+        np.empty_like(out.legrest_angle_target_deg, dtype=f8),
+        np.empty_like(out.foot_roller_level),
     )
-    out.carriage_speed_limit_mm_s = _within(
-        out.carriage_speed_limit_mm_s, 0.0, d.carriage_speed_max_mm_s
+    _clamp(
+        out.carriage_y_target_mm,
+        out.carriage_speed_limit_mm_s,
+        out.depth_target_mm,
+        out.width_target_mm,
+        out.knead_speed_cpm,
+        out.knead_direction,
+        out.tap_rate_hz,
+        out.tap_mode,
+        out.air_pressure_target_kpa,
+        out.heater_target_c,
+        out.backrest_angle_target_deg,
+        out.legrest_angle_target_deg,
+        out.foot_roller_level,
+        _chair_ranges(d),
+        *fields,
     )
-    out.depth_target_mm = _within(out.depth_target_mm, 0.0, d.depth_max_mm)
-    out.width_target_mm = _within(out.width_target_mm, d.width_min_mm, d.width_max_mm)
-    out.knead_speed_cpm = _within(out.knead_speed_cpm, 0.0, d.knead_speed_max_cpm)
-    out.knead_direction = np.where(out.knead_direction < 0, -1, 1).astype(np.int64)
-    out.tap_rate_hz = _within(out.tap_rate_hz, 0.0, d.tap_rate_max_hz)
-    out.tap_mode = np.minimum(np.maximum(out.tap_mode, 0), 1)
-    out.air_pressure_target_kpa = _within(out.air_pressure_target_kpa, 0.0, d.air_pressure_max_kpa)
-    out.heater_target_c = _within(out.heater_target_c, 0.0, d.heater_target_max_c)
-    out.backrest_angle_target_deg = _within(
-        out.backrest_angle_target_deg, d.backrest_angle_min_deg, d.backrest_angle_max_deg
+    (
+        out.carriage_y_target_mm,
+        out.carriage_speed_limit_mm_s,
+        out.depth_target_mm,
+        out.width_target_mm,
+        out.knead_speed_cpm,
+        out.knead_direction,
+        out.tap_rate_hz,
+        out.tap_mode,
+        out.air_pressure_target_kpa,
+        out.heater_target_c,
+        out.backrest_angle_target_deg,
+        out.legrest_angle_target_deg,
+        out.foot_roller_level,
+    ) = fields
+
+
+@functools.cache
+def _chair_ranges(d: ChairDescription) -> FloatArray:
+    """The chair's ranges in the order ``_clamp`` reads them (built once per chair)."""
+    ranges = np.array(
+        [
+            d.carriage_y_min_mm,
+            d.carriage_y_max_mm,
+            d.carriage_speed_max_mm_s,
+            d.depth_max_mm,
+            d.width_min_mm,
+            d.width_max_mm,
+            d.knead_speed_max_cpm,
+            d.tap_rate_max_hz,
+            d.air_pressure_max_kpa,
+            d.heater_target_max_c,
+            d.backrest_angle_min_deg,
+            d.backrest_angle_max_deg,
+            d.legrest_angle_min_deg,
+            d.legrest_angle_max_deg,
+            d.foot_roller_levels,
+        ],
+        dtype=np.float64,
     )
-    out.legrest_angle_target_deg = _within(
-        out.legrest_angle_target_deg, d.legrest_angle_min_deg, d.legrest_angle_max_deg
-    )
-    out.foot_roller_level = np.minimum(np.maximum(out.foot_roller_level, 0), d.foot_roller_levels)
+    ranges.flags.writeable = False
+    return ranges
+
+
+@kernel
+def _within(value: float, lo: float, hi: float) -> float:
+    """``value`` clipped into [lo, hi]; a value that is not a number becomes ``lo``."""
+    above = value if value > lo else lo
+    return above if above < hi else hi
+
+
+@kernel
+def _clamp(
+    y: FloatArray,
+    speed: FloatArray,
+    depth: FloatArray,
+    width: FloatArray,
+    knead: FloatArray,
+    knead_direction: IntArray,
+    tap: FloatArray,
+    tap_mode: IntArray,
+    air: FloatArray,
+    heat: FloatArray,
+    back: FloatArray,
+    leg: FloatArray,
+    foot: IntArray,
+    ranges: FloatArray,
+    y_out: FloatArray,
+    speed_out: FloatArray,
+    depth_out: FloatArray,
+    width_out: FloatArray,
+    knead_out: FloatArray,
+    knead_direction_out: IntArray,
+    tap_out: FloatArray,
+    tap_mode_out: IntArray,
+    air_out: FloatArray,
+    heat_out: FloatArray,
+    back_out: FloatArray,
+    leg_out: FloatArray,
+    foot_out: IntArray,
+) -> None:
+    """Every field of every chair's frame into the chair's ranges (``_chair_ranges``)."""
+    levels = int(ranges[14])
+    for i in range(y.shape[0]):
+        y_out[i] = _within(y[i], ranges[0], ranges[1])
+        speed_out[i] = _within(speed[i], 0.0, ranges[2])
+        depth_out[i] = _within(depth[i], 0.0, ranges[3])
+        width_out[i] = _within(width[i], ranges[4], ranges[5])
+        knead_out[i] = _within(knead[i], 0.0, ranges[6])
+        knead_direction_out[i] = -1 if knead_direction[i] < 0 else 1
+        tap_out[i] = _within(tap[i], 0.0, ranges[7])
+        tap_mode_out[i] = min(max(tap_mode[i], 0), 1)
+        for j in range(air.shape[1]):
+            air_out[i, j] = _within(air[i, j], 0.0, ranges[8])
+        for j in range(heat.shape[1]):
+            heat_out[i, j] = _within(heat[i, j], 0.0, ranges[9])
+        back_out[i] = _within(back[i], ranges[10], ranges[11])
+        leg_out[i] = _within(leg[i], ranges[12], ranges[13])
+        foot_out[i] = min(max(foot[i], 0), levels)
