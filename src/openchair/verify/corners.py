@@ -8,10 +8,11 @@ every combination: 64 bodies.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 from openchair.body import anthropometry as anthro
-from openchair.body.model import BodyParams
+from openchair.body.model import BodyParams, BodyParamsError, check_fits_track
 
 STATURE_MM = (1400.0, 2050.0)
 BMI = (17.0, 45.0)
@@ -22,22 +23,35 @@ SOFTNESS = (0.6, 1.6)
 
 
 def corner_population(seed: int = 0) -> list[BodyParams]:
-    """Every combination of the sampler's bounds, 64 bodies (``seed`` for their noise)."""
+    """Every combination of the sampler's bounds, 64 bodies (``seed`` for their noise).
+
+    Like the sampler, a tallest corner whose trunk proportion (drawn from its seed) would put
+    the neck above the roller track gets the next seed that fits (``seed + k + 64 j``): that
+    person does not fit the chair and is never verified on it."""
     people = []
     sexes: tuple[anthro.Sex, ...] = ("female", "male")
     for k, (sex, stature, bmi, lordosis, kyphosis, softness) in enumerate(
         itertools.product(sexes, STATURE_MM, BMI, CURVE, CURVE, SOFTNESS)
     ):
         mass = min(max(bmi * (stature / 1000.0) ** 2, MASS_KG[0]), MASS_KG[1])
-        people.append(
-            BodyParams(
-                stature_mm=stature,
-                mass_kg=round(mass, 1),
-                sex=sex,
-                lordosis=lordosis,
-                kyphosis=kyphosis,
-                tissue_softness=softness,
-                seed=seed + k,
-            )
+        person = BodyParams(
+            stature_mm=stature,
+            mass_kg=round(mass, 1),
+            sex=sex,
+            lordosis=lordosis,
+            kyphosis=kyphosis,
+            tissue_softness=softness,
+            seed=seed + k,
         )
+        while not _fits(person):
+            person = dataclasses.replace(person, seed=person.seed + 64)
+        people.append(person)
     return people
+
+
+def _fits(person: BodyParams) -> bool:
+    try:
+        check_fits_track(person)
+    except BodyParamsError:
+        return False
+    return True
