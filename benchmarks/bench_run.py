@@ -1,0 +1,227 @@
+"""One chair: a whole simulated `openchair run` and the control tick's cost, side by side with
+another checkout of openchair (by default main's, in /work/main with its own .venv).
+
+Run: .venv/bin/python benchmarks/bench_run.py [--programs quick] [--all] [--rounds 1]
+     [--other /work/main] [--tick-seconds 60]
+
+For every program and round, each side in turn (the other side first, so both see the same
+machine load):
+- run: the wall time of ``openchair run PROGRAM --json`` as a person types it (a new process:
+  interpreter, imports, storage, the scan and the whole session on the twin), end to end;
+- tick: in a fresh process, the chair service alone (no storage, no subscriber, no CLI hook) on
+  a simulated clock runs the program for ``--tick-seconds`` of chair time with the twin's true
+  body map; every control tick of the loop (requests, session, supervisor, twin, frames) is
+  timed. Median and p99 in µs.
+The figures are medians over rounds; ratios are other / this (above 1: this side is faster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+THIS_ROOT = HERE.parent
+PROGRAMS = (
+    "quick",
+    "lumbar",
+    "heated-back",
+    "deep-tissue",
+    "mindfulness",
+    "stretch",
+    "after-office",
+)
+
+
+def _child_tick(program: str, seconds: float) -> dict[str, float]:
+    """In the child process: time every loop tick of ``seconds`` of a session (µs)."""
+    import asyncio
+
+    import numpy as np
+
+    from openchair.body.batch import BodyBatch
+    from openchair.body.model import BodyParams
+    from openchair.control.clock import SimulatedClock
+    from openchair.hardware.twin import TwinChair
+    from openchair.service import ServiceOptions, build_service
+    from openchair.service.loop import ChairLoop
+
+    twin = TwinChair(BodyBatch.from_params([BodyParams.from_percentile(50, "male")]), seeds=[0])
+    service = build_service(
+        ServiceOptions(speed=None, store=False), driver=twin, clock=SimulatedClock()
+    )
+    loop = service.loop
+    times: list[int] = []
+    inner = ChairLoop._tick
+    clock_ns = time.perf_counter_ns
+    ticks_wanted = round(seconds / loop.tick_s)
+
+    def timed(self: ChairLoop, t: float, late: float) -> None:
+        t0 = clock_ns()
+        inner(self, t, late)
+        times.append(clock_ns() - t0)
+        if len(times) == ticks_wanted:
+            self.supervisor.stop(now_s=t)  # ends the session: enough ticks measured
+
+    loop._tick = timed.__get__(loop)  # type: ignore[method-assign]
+
+    async def scenario() -> None:
+        async with service:
+            answer = await service.start(program, 3, maps=twin.bodies.true_maps())
+            assert answer.accepted, answer.reason
+            await service.wait_until_idle()
+
+    wall0 = time.perf_counter()
+    asyncio.run(scenario())
+    wall = time.perf_counter() - wall0
+    us = np.array(times[:ticks_wanted], dtype=float) / 1000.0
+    return {
+        "ticks": float(us.size),
+        "median_us": float(np.median(us)),
+        "p99_us": float(np.percentile(us, 99)),
+        "mean_us": float(us.mean()),
+        "wall_s": wall,
+    }
+
+
+def _run_cli(root: Path, program: str, data_dir: str) -> tuple[float, str]:
+    """Wall time of ``openchair run PROGRAM --json`` from ``root``'s .venv; its outcome."""
+    exe = root / ".venv" / "bin" / "openchair"
+    env = {**os.environ, "OPENCHAIR_DATA_DIR": data_dir}
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [str(exe), "run", program, "--json"], capture_output=True, text=True, env=env, check=False
+    )
+    wall = time.perf_counter() - t0
+    if done.returncode not in (0, 1):
+        raise RuntimeError(f"{exe} run {program}: exit {done.returncode}\n{done.stderr[-2000:]}")
+    outcome = json.loads(done.stdout)["chairs"][0]["outcome"]
+    return wall, str(outcome)
+
+
+def _tick_in(root: Path, program: str, seconds: float) -> dict[str, float]:
+    python = root / ".venv" / "bin" / "python"
+    done = subprocess.run(
+        [
+            str(python),
+            str(Path(__file__).resolve()),
+            "--child",
+            program,
+            "--tick-seconds",
+            str(seconds),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=str(root),
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{python}: tick measurement failed\n{done.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _median(rows: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--programs", nargs="+", default=["quick"], choices=PROGRAMS)
+    parser.add_argument("--all", action="store_true", help="every built-in program")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--other",
+        type=Path,
+        default=Path("/work/main"),
+        help="the checkout to compare with (its own .venv); '' for none",
+    )
+    parser.add_argument(
+        "--tick-seconds",
+        type=float,
+        default=30.0,
+        help="chair seconds of a session whose ticks are timed",
+    )
+    parser.add_argument("--no-run", action="store_true", help="tick costs only")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(_child_tick(args.child, args.tick_seconds)))
+        return
+    sys.path.insert(0, str(HERE))
+    from bench_twin import machine
+
+    programs = list(PROGRAMS) if args.all else args.programs
+    sides: list[tuple[str, Path]] = []
+    other = args.other if str(args.other) not in ("", ".") else None
+    if other is not None and other.resolve() != THIS_ROOT:
+        sides.append(("other", other))
+    sides.append(("this", THIS_ROOT))
+    print(machine())
+    for name, root in sides:
+        rev = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        print(f"{name}: {root} ({rev or 'no git'})")
+    runs: dict[tuple[str, str], list[float]] = {}
+    ticks: dict[tuple[str, str], list[dict[str, float]]] = {}
+    outcomes: dict[tuple[str, str], str] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for _ in range(args.rounds):
+            for program in programs:
+                for name, root in sides:
+                    ticks.setdefault((name, program), []).append(
+                        _tick_in(root, program, args.tick_seconds)
+                    )
+                    if not args.no_run:
+                        wall, outcome = _run_cli(root, program, str(Path(tmp) / name))
+                        runs.setdefault((name, program), []).append(wall)
+                        outcomes[(name, program)] = outcome
+    names = [n for n, _ in sides]
+    print(
+        f"\ncontrol tick, one chair, service loop + session + supervisor + twin "
+        f"({args.tick_seconds:g} s of chair time each, median of {args.rounds} round(s)), µs:"
+    )
+    head = "".join(f" {n + ' med':>11} {n + ' p99':>11}" for n in names)
+    print(f"{'program':<14}{head}{'  ratio med':>11}{'  ratio p99':>11}")
+    for program in programs:
+        cells = ""
+        med = {}
+        p99 = {}
+        for n in names:
+            med[n] = _median(ticks[(n, program)], "median_us")
+            p99[n] = _median(ticks[(n, program)], "p99_us")
+            cells += f" {med[n]:>11.1f} {p99[n]:>11.1f}"
+        ratio = (
+            f"{med['other'] / med['this']:>11.2f}{p99['other'] / p99['this']:>11.2f}"
+            if "other" in med
+            else ""
+        )
+        print(f"{program:<14}{cells}{ratio}")
+    if args.no_run:
+        return
+    print(
+        f"\nwhole run, `openchair run PROGRAM --json` end to end (new process, scan + session), "
+        f"median of {args.rounds} round(s), s:"
+    )
+    head = "".join(f" {n:>9}" for n in names)
+    print(f"{'program':<14}{head}{'ratio':>9}  outcome")
+    for program in programs:
+        walls = {n: statistics.median(runs[(n, program)]) for n in names}
+        cells = "".join(f" {walls[n]:>9.2f}" for n in names)
+        ratio = f"{walls['other'] / walls['this']:>9.2f}" if "other" in walls else ""
+        print(f"{program:<14}{cells}{ratio}  {outcomes[('this', program)]}")
+
+
+if __name__ == "__main__":
+    main()
