@@ -12,6 +12,8 @@ machine load):
   a simulated clock runs the program for ``--tick-seconds`` of chair time with the twin's true
   body map; every control tick of the loop (requests, session, supervisor, twin, frames) is
   timed. Median and p99 in µs.
+- (fixed cost): ``openchair run`` of a one-second program without a scan, end to end: what every
+  run costs beyond its ticks (interpreter, imports, opening storage, compiling, closing).
 The figures are medians over rounds; ratios are other / this (above 1: this side is faster).
 """
 
@@ -91,14 +93,39 @@ def _child_tick(program: str, seconds: float) -> dict[str, float]:
     }
 
 
+FIXED_PROGRAM = """name = "One second"
+description = "the fixed cost of a run: process, imports, storage, compilation"
+minutes = 0.0166667
+
+[[step]]
+seconds = 1
+technique = "knead"
+zone = "lumbar"
+"""
+FIXED = "(fixed cost)"
+"""The row for a one-second program without a scan: what a run costs beyond its ticks."""
+
+
+def _env(data_dir: str) -> dict[str, str]:
+    """Bytecode cached as an installed openchair has it, in the benchmark's own folder (never
+    in a checkout's tree), whatever PYTHONDONTWRITEBYTECODE says here."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["OPENCHAIR_DATA_DIR"] = data_dir
+    env["PYTHONPYCACHEPREFIX"] = str(Path(data_dir) / "pycache")
+    return env
+
+
 def _run_cli(root: Path, program: str, data_dir: str) -> tuple[float, str]:
     """Wall time of ``openchair run PROGRAM --json`` from ``root``'s .venv; its outcome."""
     exe = root / ".venv" / "bin" / "openchair"
-    env = {**os.environ, "OPENCHAIR_DATA_DIR": data_dir}
+    env = _env(data_dir)
+    argv = [str(exe), "run", program, "--json"]
+    if program == FIXED:
+        path = Path(data_dir).parent / "one-second.toml"
+        path.write_text(FIXED_PROGRAM)
+        argv = [str(exe), "run", str(path), "--no-scan", "--json"]
     t0 = time.perf_counter()
-    done = subprocess.run(
-        [str(exe), "run", program, "--json"], capture_output=True, text=True, env=env, check=False
-    )
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     wall = time.perf_counter() - t0
     if done.returncode not in (0, 1):
         raise RuntimeError(f"{exe} run {program}: exit {done.returncode}\n{done.stderr[-2000:]}")
@@ -106,7 +133,7 @@ def _run_cli(root: Path, program: str, data_dir: str) -> tuple[float, str]:
     return wall, str(outcome)
 
 
-def _tick_in(root: Path, program: str, seconds: float) -> dict[str, float]:
+def _tick_in(root: Path, program: str, seconds: float, data_dir: str) -> dict[str, float]:
     python = root / ".venv" / "bin" / "python"
     done = subprocess.run(
         [
@@ -121,6 +148,7 @@ def _tick_in(root: Path, program: str, seconds: float) -> dict[str, float]:
         text=True,
         check=False,
         cwd=str(root),
+        env=_env(data_dir),
     )
     if done.returncode != 0:
         raise RuntimeError(f"{python}: tick measurement failed\n{done.stderr[-2000:]}")
@@ -177,12 +205,16 @@ def main() -> None:
     ticks: dict[tuple[str, str], list[dict[str, float]]] = {}
     outcomes: dict[tuple[str, str], str] = {}
     with tempfile.TemporaryDirectory() as tmp:
+        if not args.no_run:
+            for name, root in sides:  # warm-up: bytecode and a database, as after installing
+                _run_cli(root, FIXED, str(Path(tmp) / name))
         for _ in range(args.rounds):
-            for program in programs:
+            for program in [*programs, FIXED]:
                 for name, root in sides:
-                    ticks.setdefault((name, program), []).append(
-                        _tick_in(root, program, args.tick_seconds)
-                    )
+                    if program != FIXED:
+                        ticks.setdefault((name, program), []).append(
+                            _tick_in(root, program, args.tick_seconds, str(Path(tmp) / name))
+                        )
                     if not args.no_run:
                         wall, outcome = _run_cli(root, program, str(Path(tmp) / name))
                         runs.setdefault((name, program), []).append(wall)
@@ -216,7 +248,7 @@ def main() -> None:
     )
     head = "".join(f" {n:>9}" for n in names)
     print(f"{'program':<14}{head}{'ratio':>9}  outcome")
-    for program in programs:
+    for program in [*programs, FIXED]:
         walls = {n: statistics.median(runs[(n, program)]) for n in names}
         cells = "".join(f" {walls[n]:>9.2f}" for n in names)
         ratio = f"{walls['other'] / walls['this']:>9.2f}" if "other" in walls else ""

@@ -254,6 +254,10 @@ class ChairLoop:
                 log.exception("on_tick hook failed")
         if publish or new_events or (self.ticks % self.publish_every == 0 and self._frame_due()):
             self.hub.publish(self._frame(t))
+        if self._waiters and self.activity is None:
+            for w in self._waiters:
+                w.done.set_result(self.last_result)
+            self._waiters.clear()
         act = self.activity
         if (
             isinstance(act, SessionActivity)
@@ -536,9 +540,8 @@ class ChairLoop:
         elif not result.ok:
             self._after = "stopped" if self.supervisor.latched_rule[0] else "idle"
         self.last_result = result
-        for w in self._waiters:
-            w.done.set_result(result)
-        self._waiters.clear()
+        # Waiters hear of the end after the frame that shows it is published (_tick), so a
+        # snapshot taken once the wait returns shows the chair idle; _shutdown tells them too.
 
     # -- what others see ------------------------------------------------------------------------
 
