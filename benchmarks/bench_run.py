@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -115,8 +116,10 @@ def _env(data_dir: str) -> dict[str, str]:
     return env
 
 
-def _run_cli(root: Path, program: str, data_dir: str) -> tuple[float, str]:
-    """Wall time of ``openchair run PROGRAM --json`` from ``root``'s .venv; its outcome."""
+def _run_cli(root: Path, program: str, data_dir: str) -> tuple[float, float, str]:
+    """Wall and CPU time of ``openchair run PROGRAM --json`` from ``root``'s .venv; its
+    outcome. The CPU time (every thread of the process) is the steadier figure on a busy
+    machine."""
     exe = root / ".venv" / "bin" / "openchair"
     env = _env(data_dir)
     argv = [str(exe), "run", program, "--json"]
@@ -124,13 +127,16 @@ def _run_cli(root: Path, program: str, data_dir: str) -> tuple[float, str]:
         path = Path(data_dir).parent / "one-second.toml"
         path.write_text(FIXED_PROGRAM)
         argv = [str(exe), "run", str(path), "--no-scan", "--json"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if done.returncode not in (0, 1):
         raise RuntimeError(f"{exe} run {program}: exit {done.returncode}\n{done.stderr[-2000:]}")
     outcome = json.loads(done.stdout)["chairs"][0]["outcome"]
-    return wall, str(outcome)
+    return wall, cpu, str(outcome)
 
 
 def _tick_in(root: Path, program: str, seconds: float, data_dir: str) -> dict[str, float]:
@@ -202,6 +208,7 @@ def main() -> None:
         ).stdout.strip()
         print(f"{name}: {root} ({rev or 'no git'})")
     runs: dict[tuple[str, str], list[float]] = {}
+    cpus: dict[tuple[str, str], list[float]] = {}
     ticks: dict[tuple[str, str], list[dict[str, float]]] = {}
     outcomes: dict[tuple[str, str], str] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -216,8 +223,9 @@ def main() -> None:
                             _tick_in(root, program, args.tick_seconds, str(Path(tmp) / name))
                         )
                     if not args.no_run:
-                        wall, outcome = _run_cli(root, program, str(Path(tmp) / name))
+                        wall, cpu, outcome = _run_cli(root, program, str(Path(tmp) / name))
                         runs.setdefault((name, program), []).append(wall)
+                        cpus.setdefault((name, program), []).append(cpu)
                         outcomes[(name, program)] = outcome
     names = [n for n, _ in sides]
     print(
@@ -244,14 +252,19 @@ def main() -> None:
         return
     print(
         f"\nwhole run, `openchair run PROGRAM --json` end to end (new process, scan + session), "
-        f"median of {args.rounds} round(s), s:"
+        f"median of {args.rounds} round(s), s (wall, and CPU of all its threads):"
     )
-    head = "".join(f" {n:>9}" for n in names)
-    print(f"{'program':<14}{head}{'ratio':>9}  outcome")
+    head = "".join(f" {n + ' wall':>11} {n + ' CPU':>10}" for n in names)
+    print(f"{'program':<14}{head}{'ratio wall':>11}{'ratio CPU':>10}  outcome")
     for program in [*programs, FIXED]:
         walls = {n: statistics.median(runs[(n, program)]) for n in names}
-        cells = "".join(f" {walls[n]:>9.2f}" for n in names)
-        ratio = f"{walls['other'] / walls['this']:>9.2f}" if "other" in walls else ""
+        cpu_s = {n: statistics.median(cpus[(n, program)]) for n in names}
+        cells = "".join(f" {walls[n]:>11.2f} {cpu_s[n]:>10.2f}" for n in names)
+        ratio = (
+            f"{walls['other'] / walls['this']:>11.2f}{cpu_s['other'] / cpu_s['this']:>10.2f}"
+            if "other" in walls
+            else ""
+        )
         print(f"{program:<14}{cells}{ratio}  {outcomes[('this', program)]}")
 
 
