@@ -61,6 +61,24 @@ def _register_commands() -> None:
     fleet_cmd.register(app)
 
 
+_ONE_CHAIR_COMMANDS = ("run", "demo")
+"""Commands whose module alone is imported when named first on the command line: a simulated
+run answers in about a second, and importing every command (the web server, the fleet tools)
+would take most of it."""
+
+
+def _register_only_run() -> None:
+    from openchair.cli import run_cmd
+
+    _registered.append(True)
+    run_cmd.register(app)
+
+
 def main() -> None:
-    _register_commands()
+    import sys
+
+    if len(sys.argv) > 1 and sys.argv[1] in _ONE_CHAIR_COMMANDS:
+        _register_only_run()
+    else:
+        _register_commands()
     app()

@@ -7,6 +7,7 @@ the same code path whichever clock drives it.
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -48,15 +49,20 @@ class SimulatedClock:
         return 0.0
 
 
+LATENESS_KEPT = 100_000
+"""Wake-ups whose lateness a real clock keeps: the last 1,000 s at 100 Hz (a service runs for
+months; an unbounded list would grow by megabytes an hour)."""
+
+
 @dataclass
 class RealClock:
     """Monotonic wall time, optionally sped up ``speed`` times (a demo at 10× real time).
 
-    It records how late each wake-up was (in session seconds), for jitter figures.
+    It records how late each recent wake-up was (in session seconds), for jitter figures.
     """
 
     speed: float = 1.0
-    lateness_s: list[float] = field(default_factory=list)
+    lateness_s: deque[float] = field(default_factory=lambda: deque(maxlen=LATENESS_KEPT))
     _start: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:

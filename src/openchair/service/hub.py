@@ -136,6 +136,10 @@ class FrameHub:
             sub._put(self.latest)
         return sub
 
+    def listening(self) -> bool:
+        """Whether anyone subscribes (any thread; a stale answer costs one frame at most)."""
+        return bool(self._drains)
+
     def subscriber_count(self) -> int:
         return sum(len(d.subscribers) for d in self._drains)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from openchair.body.bodymap import BodyMapBatch
-from openchair.control.clock import Clock
+from openchair.control.clock import Clock, SimulatedClock
 from openchair.control.session import LiveCommand, Session, SupervisedDriver
 from openchair.hardware.contract import ChairDriver, Commands, Readings
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
@@ -62,7 +63,8 @@ TICK_S = 0.01
 PUBLISH_EVERY_TICKS = 5
 """A frame every 5 ticks: 20 Hz at 100 Hz, twice what the remote needs."""
 PROGRESS_EVERY_S = 1.0
-"""A running session is written to storage at least this often (chair time)."""
+"""A running session is written to storage at least this often (chair time; on a simulated
+clock running faster than real time, at most this often in wall time too)."""
 RECENT_EVENTS = 20
 MAX_IDLE_ERRORS = 50
 """Consecutive failed idle ticks (half a second) after which the loop gives up and closes."""
@@ -140,6 +142,12 @@ class ChairLoop:
         self._after = "idle"
         """What the frame says while idle: idle, or how the last session ended."""
         self.error: BaseException | None = None
+        self._simulated = isinstance(clock, SimulatedClock)
+        """Chair time is not wall time: a frame nobody reads and a progress note are paced by
+        the wall clock, not by chair time (a fast simulation would otherwise build thousands a
+        second). On a real clock both are as before, by chair time."""
+        self._frame_wall_s = 0.0
+        self._progress_wall_s = 0.0
 
     # -- life -----------------------------------------------------------------------------------
 
@@ -172,15 +180,26 @@ class ChairLoop:
 
     def _run(self) -> None:
         k = 0
+        clock = self.clock
+        # An unpaced simulated clock never waits and is never late: set its time directly
+        # instead of two calls per tick (the same effect as its sleep_until).
+        instant = clock if isinstance(clock, SimulatedClock) and clock.pace is None else None
+        halted = self._halt.is_set
         try:
-            while not self._halt.is_set():
+            while not halted():
                 t = self.t0_s + k * self.tick_s
                 if self.hold_time_when_idle and self.activity is None:
                     self._wait_for_work()
-                    if self._halt.is_set():
+                    if halted():
                         break
-                self.clock.sleep_until(self._clock_t0_s + t)
-                late = self.clock.late_by_s(self._clock_t0_s + t)
+                due = self._clock_t0_s + t
+                if instant is not None:
+                    if due > instant.t_s:
+                        instant.t_s = due
+                    late = 0.0
+                else:
+                    clock.sleep_until(due)
+                    late = clock.late_by_s(due)
                 if self.lateness_s is not None:
                     self.lateness_s.append(late)
                 self._tick(t, late)
@@ -199,12 +218,10 @@ class ChairLoop:
     def _tick(self, t: float, late: float) -> None:
         self.t_s = t
         handled = 0
-        while handled < MAX_REQUESTS_PER_TICK:
-            try:
-                request = self._requests.get_nowait()
-            except queue.Empty:
-                break
-            self._handle_safely(request, t)
+        requests = self._requests
+        while handled < MAX_REQUESTS_PER_TICK and not requests.empty():
+            # Only this thread takes from the queue: not empty means get_nowait succeeds.
+            self._handle_safely(requests.get_nowait(), t)
             handled += 1
         act = self.activity
         publish = handled > 0  # a client sees the effect of its command in the next frame
@@ -237,14 +254,45 @@ class ChairLoop:
                 self.on_tick(self, t)
             except Exception:  # a caller's hook (the CLI's view) must not end the loop
                 log.exception("on_tick hook failed")
-        if publish or new_events or self.ticks % self.publish_every == 0:
+        if publish or new_events or (self.ticks % self.publish_every == 0 and self._frame_due()):
             self.hub.publish(self._frame(t))
+        if self._waiters and self.activity is None:
+            for w in self._waiters:
+                w.done.set_result(self.last_result)
+            self._waiters.clear()
         act = self.activity
-        if isinstance(act, SessionActivity) and t - self._last_progress_s >= PROGRESS_EVERY_S:
+        if (
+            isinstance(act, SessionActivity)
+            and t - self._last_progress_s >= PROGRESS_EVERY_S
+            and self._progress_due()
+        ):
             self._last_progress_s = t
             chair = act.session.record().chairs[0]
             self.recorder.note(SessionProgress(act.uid, chair, _now()))
         self.ticks += 1
+
+    def _frame_due(self) -> bool:
+        """A periodic frame: always for subscribers and on a real clock; on a simulated clock
+        with nobody subscribed (``openchair run``), only the latest for ``snapshot()``, kept
+        fresh at the frame rate in wall time."""
+        if not self._simulated or self.hub.listening():
+            return True
+        now = time.monotonic()
+        if now - self._frame_wall_s < self.publish_every * self.tick_s:
+            return False
+        self._frame_wall_s = now
+        return True
+
+    def _progress_due(self) -> bool:
+        """Storage hears of a running session once a chair second; on a simulated clock at
+        most once a wall second as well (the writer's work competes with the simulation)."""
+        if not self._simulated:
+            return True
+        now = time.monotonic()
+        if now - self._progress_wall_s < PROGRESS_EVERY_S:
+            return False
+        self._progress_wall_s = now
+        return True
 
     def _idle_tick(self, t: float, late: float) -> None:
         sup, d = self.supervisor, self.description
@@ -505,9 +553,8 @@ class ChairLoop:
         elif not result.ok:
             self._after = "stopped" if self.supervisor.latched_rule[0] else "idle"
         self.last_result = result
-        for w in self._waiters:
-            w.done.set_result(result)
-        self._waiters.clear()
+        # Waiters hear of the end after the frame that shows it is published (_tick), so a
+        # snapshot taken once the wait returns shows the chair idle; _shutdown tells them too.
 
     # -- what others see ------------------------------------------------------------------------
 
