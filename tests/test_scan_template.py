@@ -103,3 +103,22 @@ def test_fit_gives_up_on_too_little_back() -> None:
         shoulder_y_mm=550.0,
     )
     assert got is None
+
+
+def test_fit_on_garbage_readings_gives_up_or_stays_finite() -> None:
+    """A glitching sensor (NaN, wild values) must not raise from the estimate."""
+    rng = np.random.default_rng(3)
+    y = np.linspace(0.0, 790.0, 1500)
+    depth = rng.uniform(0.0, 100.0, y.size)
+    depth[::7] = np.nan
+    force = rng.uniform(2.0, 10.0, y.size)
+    got = fit_spine(
+        y,
+        depth,
+        force,
+        np.ones_like(y, dtype=bool),
+        s1_mm=150.0,
+        length_mm=500.0,
+        shoulder_y_mm=550.0,
+    )
+    assert got is None or all(np.isfinite(got))

@@ -238,6 +238,7 @@ def fit_spine(
     """S1 and the S1–C7 length that best explain the sweep with the shoulder line's prior,
     searched around a first estimate (``s1_mm``, ``length_mm``); None if too little of the back
     was touched. ``use``: the samples taken at about the contact force."""
+    use = use & np.isfinite(y) & np.isfinite(depth) & np.isfinite(force_soft)
     seen, depth_b = _binned(y, depth, use)
     _, force_b = _binned(y, force_soft, use)
     sel = seen & (GRID_Y_MM >= FIT_FROM_Y_MM)
