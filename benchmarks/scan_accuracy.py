@@ -40,19 +40,28 @@ def main() -> None:
         action="store_true",
         help="place the spine from the shoulder line alone (the scan before the lumbar hollow)",
     )
+    parser.add_argument(
+        "--hollow-only",
+        action="store_true",
+        help="place the spine from the lumbar hollow and the shoulder line (before the back "
+        "template)",
+    )
     args = parser.parse_args()
     people = sample(args.population, args.bodies, np.random.default_rng(args.seed))
     bodies = BodyBatch.from_params(people)
     twin = TwinChair(bodies, seeds=list(range(args.bodies)))
     t0 = time.perf_counter()
-    result = run_scan(twin, lumbar_from_hollow=not args.shoulder_only)
+    result = run_scan(
+        twin, lumbar_from_hollow=not args.shoulder_only, whole_profile=not args.hollow_only
+    )
     wall = time.perf_counter() - t0
     outcomes = Counter(c.outcome.value for c in result.chairs)
     ok = [i for i, c in enumerate(result.chairs) if c.outcome is ScanOutcome.OK]
     print(f"machine: {machine()}")
     print(
         f"{args.bodies} {args.population} bodies (seed {args.seed}"
-        f"{', shoulder line only' if args.shoulder_only else ''}), "
+        f"{', shoulder line only' if args.shoulder_only else ''}"
+        f"{', hollow and shoulder line only' if args.hollow_only else ''}), "
         f"scanned as one batch in {wall:.1f} s wall; "
         f"slowest scan {max(result.chairs_ready_s):.1f} s simulated, hand-over at "
         f"{result.duration_s + 0.01:.1f} s (limit 20 s)"

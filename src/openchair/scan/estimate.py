@@ -24,6 +24,7 @@ from openchair.body.landmarks import LANDMARKS, REGION_NAMES, REGIONS, SPINE_LAN
 from openchair.body.track import GRID_STEP_MM, GRID_Y_MM
 from openchair.safety.limits import DEFAULT_LIMITS, SafetyLimits
 from openchair.scan import spine as spine_mod
+from openchair.scan import template
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -158,12 +159,15 @@ def estimate_chair(
     track_max_mm: float,
     limits: SafetyLimits = DEFAULT_LIMITS,
     force_soft: FloatArray | None = None,
+    whole_profile: bool = True,
 ) -> ChairEstimate:
     """One chair's body map from its sweep samples (arrays over time).
 
     ``force_soft`` is the smaller of the left and right forces at each sample; with it the lumbar
     spine is placed from the lumbar hollow (:mod:`openchair.scan.spine`), without it from the
-    shoulder line alone.
+    shoulder line alone. ``whole_profile`` (with ``force_soft``) then fits the back template to
+    the whole profile (:mod:`openchair.scan.template`): the hollow's width, the thoracic curve and
+    the tissue place S1 and C7 besides L3, weighed against what the shoulder line says.
     """
 
     def fail(outcome: ScanOutcome, profile: FloatArray | None = None) -> ChairEstimate:
@@ -208,6 +212,18 @@ def estimate_chair(
                 centre = fit[0]
             length = (c7 - centre) / (1.0 - L3_FRACTION)
             landmarks = _spine_landmarks(centre - L3_FRACTION * length, c7, shoulder_y)
+        if whole_profile:
+            fit = template.fit_spine(
+                y,
+                depth,
+                force_soft,
+                use,
+                s1_mm=landmarks["S1"],
+                length_mm=landmarks["C7"] - landmarks["S1"],
+                shoulder_y_mm=shoulder_y,
+            )
+            if fit is not None:
+                landmarks = _spine_landmarks(fit[0], fit[0] + fit[1], shoulder_y)
     comfort = comfort_force_defaults(limits)
     depths = {}
     known = np.isfinite(profile)

@@ -79,9 +79,11 @@ class ScanSweep:
         start_s: float = 0.0,
         tick_s: float = 0.01,
         lumbar_from_hollow: bool = True,
+        whole_profile: bool = True,
     ) -> None:
         self.supervised = supervised
         self.lumbar_from_hollow = lumbar_from_hollow
+        self.whole_profile = whole_profile
         self.limits = limits
         self.start_s = start_s
         self.tick_s = tick_s
@@ -138,6 +140,7 @@ class ScanSweep:
                 track_max_mm=description.carriage_y_max_mm,
                 limits=self.limits,
                 force_soft=force_soft[: used[i], i] if self.lumbar_from_hollow else None,
+                whole_profile=self.whole_profile,
             )
             for i in range(len(used))
         )
@@ -157,11 +160,13 @@ def run_scan(
     start_s: float = 0.0,
     tick_s: float = 0.01,
     lumbar_from_hollow: bool = True,
+    whole_profile: bool = True,
 ) -> ScanResult:
     """Sweep, then retract; every frame through the supervisor. Simulated or real time alike:
     the caller's driver decides (the twin advances to each ``now_s``). ``lumbar_from_hollow``
     False places the spine from the shoulder line alone (the scan before measured persons, kept
-    for comparison: docs/SCAN.md).
+    for comparison: docs/SCAN.md); ``whole_profile`` False places it from the lumbar hollow and
+    the shoulder line only (before the back template, :mod:`openchair.scan.template`).
 
     The scan hands over at a fixed time, ``limits.scan_duration_max_s`` after it began, which
     every scan fits in; a chair that is ready earlier holds still until then. So a program
@@ -184,6 +189,7 @@ def run_scan(
         start_s=start_s,
         tick_s=tick_s,
         lumbar_from_hollow=lumbar_from_hollow,
+        whole_profile=whole_profile,
     )
     while sweep.tick(start_s + sweep.k * tick_s):
         pass
