@@ -12,7 +12,6 @@ in worker processes when there is more than one worker; progress is counted in c
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
 import os
@@ -32,13 +31,14 @@ from openchair.body.model import BodyParams
 from openchair.body.population import sample
 from openchair.control.loop import TICK_S
 from openchair.control.record import Outcome
-from openchair.control.session import Session
 from openchair.hardware.twin import TwinChair
 from openchair.programs.compiler import CompiledProgram
 from openchair.programs.model import Program
 from openchair.safety.limits import DEFAULT_LIMITS
 from openchair.scan import run_scan
+from openchair.verify.mix import MixedSession, repeat_twin, slice_commands, slice_truth
 from openchair.verify.monitor import TickMonitor
+from openchair.verify.rebatch import RebatchError
 from openchair.verify.result import ProgramResult, VerifyResult
 from openchair.verify.rules import (
     AIR_PRESSURE,
@@ -123,43 +123,161 @@ def run_program_chunk(
     progress: ProgressCallback | None = None,
 ) -> ProgramResult:
     """One program on one scanned chunk, every tick checked; the twin of ``chunk`` is copied."""
-    pid = program.id or program.name
+    return run_programs_chunk(
+        [program],
+        chunk,
+        intensity=intensity,
+        criteria=criteria,
+        compiler=compiler,
+        progress=progress,
+    )[0]
+
+
+def run_programs_chunk(
+    programs: Sequence[Program],
+    chunk: ScannedChunk,
+    *,
+    intensity: int = 3,
+    criteria: VerifyCriteria = DEFAULT_CRITERIA,
+    compiler: type[CompiledProgram] = CompiledProgram,
+    progress: ProgressCallback | None = None,
+) -> list[ProgramResult]:
+    """Every program on one scanned chunk as one batch (one group of chairs per program), every
+    tick checked; the twin of ``chunk`` is copied. A group's result is exactly that of its
+    program run alone on the chunk (``verify.mix``)."""
     if chunk.twin is None or chunk.maps is None:
-        return merge_results(program, [], chunk)
-    twin = copy.deepcopy(chunk.twin)
-    session = Session(
-        program, chunk.maps, twin, intensity=intensity, start_s=chunk.start_s, compiler=compiler
+        return [merge_results(p, [], chunk) for p in programs]
+    try:
+        twin = repeat_twin(chunk.twin, len(programs))
+    except RebatchError:
+        # A twin whose state cannot be repeated (only ever copied): one batch per program.
+        return [
+            run_program_chunk(
+                p,
+                chunk,
+                intensity=intensity,
+                criteria=criteria,
+                compiler=compiler,
+                progress=progress,
+            )
+            for p in programs
+        ]
+    session = MixedSession(
+        programs, chunk.maps, twin, intensity=intensity, start_s=chunk.start_s, compiler=compiler
     )
-    monitor = TickMonitor(twin.bodies, session.compiled, twin.description, criteria)
-    n = twin.batch_size
+    mix = session.mix
+    monitors = [
+        TickMonitor(chunk.twin.bodies, part, twin.description, criteria) for part in mix.parts
+    ]
+    n = chunk.bodies.size
+    results: list[ProgramResult | None] = [None] * len(programs)
+    watched = list(range(len(programs)))
+    """The groups still observed (a group that could not leave the batch is not)."""
     k = 0
     since_report = 0
-    last_tick = session.compiled.n_ticks - 1
-    while True:
+    while watched:
         t = session.start_s + k * session.tick_s
-        alive = session.tick(t, 0.0)
+        session.tick(t, 0.0)
         setpoints = session.last_setpoints
         assert setpoints is not None
-        step = session.compiled.step_at(min(session.program_tick - 1, last_tick))
-        monitor.observe(setpoints, twin.peek_truth(), session.state, step, t)
+        truth = session.twin.peek_truth()
+        steps = session.mix.steps_at(session.program_tick - 1)
         k += 1
         since_report += 1
+        ended: list[int] = []
+        for j, g in enumerate(session.groups):
+            if g not in watched:
+                continue
+            rows = session.rows(j)
+            monitors[g].observe(
+                slice_commands(setpoints, rows),
+                slice_truth(truth, rows),
+                session.state[rows],
+                steps[j],
+                t,
+            )
+            if session.over(j):
+                ended.append(j)
         if progress and since_report >= PROGRESS_EVERY_TICKS:
-            progress(since_report * n)
+            progress(since_report * n * len(watched))
             since_report = 0
-        if not alive:
-            break
-    if progress and since_report:
-        progress(since_report * n)
-    record = session.record()
-    c = criteria
+        if not ended:
+            continue
+        if progress and since_report:
+            progress(since_report * n * len(watched))
+            since_report = 0
+        session.count_events()
+        for j in ended:
+            g = session.groups[j]
+            rows = session.rows(j)
+            outcomes = [session.chair_outcome(i) for i in range(rows.start, rows.stop)]
+            results[g] = _program_result(
+                programs[g],
+                chunk,
+                monitors[g],
+                [
+                    "completed" if o is Outcome.COMPLETED else f"{o.value}: {why}"
+                    for o, why in outcomes
+                ],
+                session.event_counts[rows].copy(),
+                k * n,
+                criteria,
+            )
+            watched.remove(g)
+        if watched:
+            session.drop(ended)
+    return [r for r in results if r is not None]
+
+
+@dataclass
+class ChunkResult:
+    """What one job gives back (plain data, picklable): per program, in the order given, its
+    result on the chunk's scanned bodies (empty when no body scanned), and the bodies whose scan
+    failed (population index → the scan's message)."""
+
+    results: list[ProgramResult]
+    failed: dict[int, str]
+
+
+def verify_chunk(
+    programs: Sequence[Program],
+    params: Sequence[BodyParams],
+    indices: Sequence[int],
+    *,
+    intensity: int = 3,
+    criteria: VerifyCriteria = DEFAULT_CRITERIA,
+    compiler: type[CompiledProgram] = CompiledProgram,
+    progress: ProgressCallback | None = None,
+) -> ChunkResult:
+    """One job of a verification: scan the bodies ``params`` (population indices ``indices``),
+    then run every program on them as one batch. Inputs and output are plain, picklable data:
+    a process pool or a cluster runs it as it is, and the same job gives the same result
+    wherever it runs."""
+    chunk = scan_chunk(params, indices, progress)
+    if chunk.twin is None:
+        return ChunkResult([], chunk.failed)
+    results = run_programs_chunk(
+        programs,
+        chunk,
+        intensity=intensity,
+        criteria=criteria,
+        compiler=compiler,
+        progress=progress,
+    )
+    return ChunkResult(results, chunk.failed)
+
+
+def _program_result(
+    program: Program,
+    chunk: ScannedChunk,
+    monitor: TickMonitor,
+    outcome: list[str],
+    events: IntArray,
+    chair_ticks: int,
+    c: VerifyCriteria,
+) -> ProgramResult:
     lim = c.limits
-    outcome = [
-        "completed" if ch.outcome is Outcome.COMPLETED else f"{ch.outcome.value}: {ch.reason}"
-        for ch in record.chairs
-    ]
-    completed = np.array([ch.outcome is Outcome.COMPLETED for ch in record.chairs])
-    events = np.bincount([e.chair for e in record.events], minlength=n).astype(np.int64)
+    completed = np.array([o == "completed" for o in outcome])
     margins = {
         PAIN_THRESHOLD: monitor.pain_margin_n,
         FORCE_HARD_LIMIT: lim.roller_force_hard_max_n - monitor.peak_force_n,
@@ -176,7 +294,7 @@ def run_program_chunk(
     }
     assert set(margins) == set(RULE_NAMES)
     return ProgramResult(
-        program_id=pid,
+        program_id=program.id or program.name,
         name=program.name,
         minutes=program.minutes,
         bodies=chunk.bodies.copy(),
@@ -192,7 +310,7 @@ def run_program_chunk(
             PAIN_THRESHOLD: monitor.pain_worst_s - chunk.start_s,
             COMFORTABLE_DEPTH: monitor.depth_worst_s - chunk.start_s,
         },
-        chair_ticks=k * n,
+        chair_ticks=chair_ticks,
     )
 
 
@@ -261,9 +379,13 @@ def merge_results(
 
 
 def chunk_bounds(n_bodies: int, n_programs: int, workers: int) -> list[tuple[int, int]]:
-    """Split the population so that there are enough jobs for every worker."""
-    chunks = max(math.ceil(n_bodies / CHUNK_BODIES_MAX), math.ceil(workers / max(n_programs, 1)))
-    chunks = max(1, min(chunks, n_bodies))
+    """Split the population into chunks, one job each (every program on the chunk, as one
+    batch): as many as the workers, or a multiple of them for chunks of at most
+    ``CHUNK_BODIES_MAX`` bodies, so that the workers finish together. ``n_programs`` does not
+    change the split: every job runs them all."""
+    del n_programs
+    rounds = math.ceil(math.ceil(n_bodies / CHUNK_BODIES_MAX) / workers)
+    chunks = max(1, min(rounds * workers, n_bodies))
     edges = np.linspace(0, n_bodies, chunks + 1).round().astype(int)
     return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
 
@@ -304,30 +426,26 @@ def verify(
     n_workers = workers or default_workers()
     bounds = chunk_bounds(n_bodies, len(programs), n_workers)
     t0 = time.perf_counter()
-    if n_workers == 1:
-        chunks = [scan_chunk(people[a:b], list(range(a, b)), progress) for a, b in bounds]
-        parts = {
-            (pi, ci): run_program_chunk(
-                prog,
-                ch,
+    if n_workers == 1 or len(bounds) == 1:
+        done = [
+            verify_chunk(
+                programs,
+                people[a:b],
+                list(range(a, b)),
                 intensity=intensity,
                 criteria=criteria,
                 compiler=compiler,
                 progress=progress,
             )
-            for pi, prog in enumerate(programs)
-            for ci, ch in enumerate(chunks)
-        }
+            for a, b in bounds
+        ]
     else:
-        chunks, parts = _run_parallel(
+        done = _run_parallel(
             programs, people, bounds, n_workers, intensity, criteria, compiler, progress
         )
+    failed = [ScannedChunk(np.zeros(0, dtype=np.int64), None, None, 0.0, c.failed) for c in done]
     results = [
-        merge_results(
-            prog,
-            [parts[(pi, ci)] for ci, ch in enumerate(chunks) if ch.twin is not None],
-            *chunks,
-        )
+        merge_results(prog, [c.results[pi] for c in done if c.results], *failed)
         for pi, prog in enumerate(programs)
     ]
     return VerifyResult(
@@ -352,23 +470,19 @@ def _queue_progress(q: queue.Queue[int] | None) -> ProgressCallback | None:
     return report
 
 
-def _scan_job(
-    params: list[BodyParams], indices: list[int], q: queue.Queue[int] | None
-) -> ScannedChunk:
-    return scan_chunk(params, indices, _queue_progress(q))
-
-
-def _program_job(
-    program: Program,
-    chunk: ScannedChunk,
+def _chunk_job(
+    programs: list[Program],
+    params: list[BodyParams],
+    indices: list[int],
     intensity: int,
     criteria: VerifyCriteria,
     compiler: type[CompiledProgram],
     q: queue.Queue[int] | None,
-) -> ProgramResult:
-    return run_program_chunk(
-        program,
-        chunk,
+) -> ChunkResult:
+    return verify_chunk(
+        programs,
+        params,
+        indices,
         intensity=intensity,
         criteria=criteria,
         compiler=compiler,
@@ -385,7 +499,7 @@ def _run_parallel(
     criteria: VerifyCriteria,
     compiler: type[CompiledProgram],
     progress: ProgressCallback | None,
-) -> tuple[list[ScannedChunk], dict[tuple[int, int], ProgramResult]]:
+) -> list[ChunkResult]:
     # Spawned workers: a forked copy of a process with threads (the progress display) can hang.
     ctx = get_context("spawn")
     manager = ctx.Manager() if progress else None
@@ -400,47 +514,31 @@ def _run_parallel(
             except queue.Empty:
                 return
 
-    def wait_all(futures: Sequence[Future[object]]) -> None:
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            drain()
-            for f in done:
-                f.result()  # a worker's error surfaces here, with its traceback
-        drain()
-
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            scan_futures = [
-                pool.submit(_scan_job, people[a:b], list(range(a, b)), q) for a, b in bounds
-            ]
-            wait_all(scan_futures)  # type: ignore[arg-type]
-            chunks = [f.result() for f in scan_futures]
-            # Longest jobs first, so the last job to start is a short one.
-            jobs = sorted(
-                (
-                    (pi, ci)
-                    for pi in range(len(programs))
-                    for ci, ch in enumerate(chunks)
-                    if ch.twin is not None
-                ),
-                key=lambda j: -programs[j[0]].total_seconds() * chunks[j[1]].bodies.size,
-            )
+            # Largest chunks first, so the last job to start is a small one.
+            order = sorted(range(len(bounds)), key=lambda c: bounds[c][0] - bounds[c][1])
             futures = {
-                job: pool.submit(
-                    _program_job,
-                    programs[job[0]],
-                    chunks[job[1]],
+                c: pool.submit(
+                    _chunk_job,
+                    list(programs),
+                    people[bounds[c][0] : bounds[c][1]],
+                    list(range(*bounds[c])),
                     intensity,
                     criteria,
                     compiler,
                     q,
                 )
-                for job in jobs
+                for c in order
             }
-            wait_all(list(futures.values()))  # type: ignore[arg-type]
-            parts = {job: f.result() for job, f in futures.items()}
+            pending: set[Future[ChunkResult]] = set(futures.values())
+            while pending:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                drain()
+                for f in finished:
+                    f.result()  # a worker's error surfaces here, with its traceback
+            drain()
+            return [futures[c].result() for c in range(len(bounds))]
     finally:
         if manager is not None:
             manager.shutdown()
-    return chunks, parts
