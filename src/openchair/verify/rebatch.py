@@ -12,13 +12,14 @@ old one's state, attribute by attribute: where the fresh object's array differs 
 in exactly its batch axis, the rows are taken; where it has the same shape, the array does not
 depend on the batch and is copied; numbers and flags are copied as they are (a flag that sums up
 the old batch holds for any part of it, or only makes the new batch do work that changes
-nothing), except the batch size itself and arrays of chair numbers (``arange``), which are the
-fresh object's. Anything it cannot place raises :class:`RebatchError`, and the caller keeps the batch
-as it was: that is slower, never different.
+nothing), except the batch size itself and arrays of chair numbers (``arange``), which are
+the fresh object's. Anything it cannot place raises :class:`RebatchError`, and the caller keeps
+the batch as it was: that is slower, never different.
 """
 
 from __future__ import annotations
 
+import collections
 import copy
 import enum
 import types
@@ -78,7 +79,7 @@ class _Filler:
             return self.memo[key]
         if isinstance(src, np.ndarray):
             out: Any = self._array(src, dst, where)
-        elif isinstance(src, (list, tuple)):
+        elif isinstance(src, (list, tuple, collections.deque)):
             out = self._sequence(src, dst, where)
         elif isinstance(src, dict):
             out = {k: self.fill(v, _get(dst, k), f"{where}[{k!r}]") for k, v in src.items()}
@@ -120,9 +121,13 @@ class _Filler:
         out.flags.writeable = bool(src.flags.writeable)
         return out
 
-    def _sequence(self, src: list[Any] | tuple[Any, ...], dst: Any, where: str) -> Any:
+    def _sequence(
+        self, src: list[Any] | tuple[Any, ...] | collections.deque[Any], dst: Any, where: str
+    ) -> Any:
+        # Without a fresh one to compare with, only a list can be per chair (a tuple is a record).
         per_chair = len(src) == self.n and (
-            isinstance(dst, _Missing) or (isinstance(dst, (list, tuple)) and len(dst) == self.m)
+            (isinstance(dst, _Missing) and type(src) is list)
+            or (isinstance(dst, type(src)) and len(dst) == self.m)
         )
         if per_chair:
             items = [src[int(i)] for i in self.rows]
@@ -130,13 +135,15 @@ class _Filler:
                 if not isinstance(item, _ATOMS) and not _immutable(item):
                     raise RebatchError(f"{where}: a per-chair {type(item).__name__} is mutable")
         else:
-            same = isinstance(dst, (list, tuple)) and len(dst) == len(src)
+            same = isinstance(dst, type(src)) and len(dst) == len(src)
             items = [
                 self.fill(v, dst[i] if same else _MISSING, f"{where}[{i}]")
                 for i, v in enumerate(src)
             ]
         if type(src) is list:
             return items
+        if isinstance(src, collections.deque):
+            return collections.deque(items, maxlen=src.maxlen)
         if type(src) is tuple:
             return tuple(items)
         return type(src)(*items)  # a named tuple
