@@ -25,9 +25,7 @@ import numpy.typing as npt
 from openchair.body.bodymap import BodyMapBatch
 from openchair.control.record import Accumulator
 from openchair.control.session import Session, State
-from openchair.hardware.contract import Commands
 from openchair.hardware.twin import TwinChair
-from openchair.hardware.twin.chair import TwinTruth
 from openchair.programs.compiler import CompiledProgram
 from openchair.programs.mixed import CompiledMix
 from openchair.programs.model import Program
@@ -65,16 +63,6 @@ def repeat_twin(twin: TwinChair, times: int) -> TwinChair:
     rows = np.tile(np.arange(twin.batch_size, dtype=np.intp), times)
     fresh = TwinChair(twin.bodies.select(rows), description=twin.description)
     return rebatch(twin, fresh, rows, twin.batch_size)
-
-
-def slice_commands(frame: Commands, rows: slice) -> Commands:
-    """The frame of some chairs (views, not copies)."""
-    return Commands(**{name: getattr(frame, name)[rows] for name in frame.__dataclass_fields__})
-
-
-def slice_truth(truth: TwinTruth, rows: slice) -> TwinTruth:
-    """The twin's truth of some chairs (views, not copies)."""
-    return TwinTruth(**{name: getattr(truth, name)[rows] for name in truth.__dataclass_fields__})
 
 
 class MixedSession(Session):

@@ -36,7 +36,7 @@ from openchair.programs.compiler import CompiledProgram
 from openchair.programs.model import Program
 from openchair.safety.limits import DEFAULT_LIMITS
 from openchair.scan import run_scan
-from openchair.verify.mix import MixedSession, repeat_twin, slice_commands, slice_truth
+from openchair.verify.mix import MixedSession, repeat_twin
 from openchair.verify.monitor import TickMonitor
 from openchair.verify.rebatch import RebatchError
 from openchair.verify.result import ProgramResult, VerifyResult
@@ -165,14 +165,11 @@ def run_programs_chunk(
     session = MixedSession(
         programs, chunk.maps, twin, intensity=intensity, start_s=chunk.start_s, compiler=compiler
     )
-    mix = session.mix
-    monitors = [
-        TickMonitor(chunk.twin.bodies, part, twin.description, criteria) for part in mix.parts
-    ]
+    monitor = TickMonitor(chunk.twin.bodies, session.mix, twin.description, criteria)
     n = chunk.bodies.size
     results: list[ProgramResult | None] = [None] * len(programs)
-    watched = list(range(len(programs)))
-    """The groups still observed (a group that could not leave the batch is not)."""
+    watched = set(range(len(programs)))
+    """The groups whose run is not over yet."""
     k = 0
     since_report = 0
     while watched:
@@ -180,27 +177,14 @@ def run_programs_chunk(
         session.tick(t, 0.0)
         setpoints = session.last_setpoints
         assert setpoints is not None
-        truth = session.twin.peek_truth()
         steps = session.mix.steps_at(session.program_tick - 1)
+        monitor.observe(setpoints, session.twin.peek_truth(), session.state, steps, t)
         k += 1
         since_report += 1
-        ended: list[int] = []
-        for j, g in enumerate(session.groups):
-            if g not in watched:
-                continue
-            rows = session.rows(j)
-            monitors[g].observe(
-                slice_commands(setpoints, rows),
-                slice_truth(truth, rows),
-                session.state[rows],
-                steps[j],
-                t,
-            )
-            if session.over(j):
-                ended.append(j)
         if progress and since_report >= PROGRESS_EVERY_TICKS:
             progress(since_report * n * len(watched))
             since_report = 0
+        ended = [j for j, g in enumerate(session.groups) if g in watched and session.over(j)]
         if not ended:
             continue
         if progress and since_report:
@@ -214,7 +198,7 @@ def run_programs_chunk(
             results[g] = _program_result(
                 programs[g],
                 chunk,
-                monitors[g],
+                monitor.group(j),
                 [
                     "completed" if o is Outcome.COMPLETED else f"{o.value}: {why}"
                     for o, why in outcomes
@@ -223,9 +207,11 @@ def run_programs_chunk(
                 k * n,
                 criteria,
             )
-            watched.remove(g)
-        if watched:
-            session.drop(ended)
+            watched.discard(g)
+        # A group that cannot leave the batch rests in it, still observed (its result is taken).
+        stay = [j for j in range(len(session.groups)) if j not in ended]
+        if watched and session.drop(ended):
+            monitor.keep(stay)
     return [r for r in results if r is not None]
 
 
