@@ -376,6 +376,64 @@ def chunk_bounds(n_bodies: int, n_programs: int, workers: int) -> list[tuple[int
     return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
 
 
+@dataclass(frozen=True)
+class Job:
+    """One job of a verification: the programs (indices into the list verified) run as one
+    batch on the bodies ``bodies[0] … bodies[1] − 1`` of the population."""
+
+    programs: tuple[int, ...]
+    bodies: tuple[int, int]
+
+
+TICK_FIXED_S = 0.53e-3
+"""Cost model for planning (measured on the reference machine, one core): a batched tick costs
+this whatever the batch, plus GROUP_TICK_S per program in the batch, plus CHAIR_TICK_S per chair.
+Only the choice between plans depends on it, never a result."""
+GROUP_TICK_S = 0.09e-3
+CHAIR_TICK_S = 0.5e-6
+
+
+def job_cost_s(programs: Sequence[Program], n_bodies: int) -> float:
+    """Estimated seconds of one job: the longest program's ticks at the batch's fixed cost,
+    plus every chair-tick (each program's chairs leave the batch when it ends)."""
+    ticks = [round(p.total_seconds() / TICK_S) for p in programs]
+    fixed = max(ticks) * (TICK_FIXED_S + GROUP_TICK_S * len(programs))
+    return fixed + n_bodies * sum(ticks) * CHAIR_TICK_S
+
+
+def plan_jobs(programs: Sequence[Program], n_bodies: int, workers: int) -> list[Job]:
+    """The jobs that should finish first on ``workers`` processes: every program together on
+    chunks of the population (best for many bodies, where chair-ticks dominate), or the
+    programs shared out between the workers, each set on every body (best for few bodies,
+    where the fixed cost of a tick dominates and is paid once per job for the longest
+    program). A body's result is the same whichever plan runs it."""
+    everything = tuple(range(len(programs)))
+    plans = [[Job(everything, b) for b in chunk_bounds(n_bodies, len(programs), workers)]]
+    if workers > 1 and len(programs) > 1:
+        bounds = chunk_bounds(n_bodies, len(programs), 1)
+        size = max(b - a for a, b in bounds)
+        sets: list[list[int]] = [[] for _ in range(min(workers, len(programs)))]
+        for pi in sorted(everything, key=lambda i: -programs[i].total_seconds()):
+
+            def cost_with(s: list[int], pi: int = pi) -> float:
+                return job_cost_s([programs[i] for i in [*s, pi]], size)
+
+            min(sets, key=cost_with).append(pi)
+        plans.append([Job(tuple(sorted(s)), b) for s in sets for b in bounds])
+
+    def makespan(jobs: list[Job]) -> float:
+        loads = [0.0] * workers
+        for cost in sorted((_cost(programs, j) for j in jobs), reverse=True):
+            loads[loads.index(min(loads))] += cost
+        return max(loads)
+
+    return min(plans, key=makespan)
+
+
+def _cost(programs: Sequence[Program], job: Job) -> float:
+    return job_cost_s([programs[i] for i in job.programs], job.bodies[1] - job.bodies[0])
+
+
 def estimate_chair_ticks(programs: Sequence[Program], n_bodies: int) -> int:
     """Work to do, for a progress bar: the scans plus every program on every body."""
     ticks = sum(round(p.total_seconds() / TICK_S) + 1 for p in programs)
@@ -410,28 +468,36 @@ def verify(
     people = list(people) if people is not None else population(n_bodies, seed, population_source)
     n_bodies = len(people)
     n_workers = workers or default_workers()
-    bounds = chunk_bounds(n_bodies, len(programs), n_workers)
+    jobs = plan_jobs(programs, n_bodies, n_workers)
     t0 = time.perf_counter()
-    if n_workers == 1 or len(bounds) == 1:
+    if n_workers == 1 or len(jobs) == 1:
         done = [
             verify_chunk(
-                programs,
-                people[a:b],
-                list(range(a, b)),
+                [programs[i] for i in job.programs],
+                people[job.bodies[0] : job.bodies[1]],
+                list(range(*job.bodies)),
                 intensity=intensity,
                 criteria=criteria,
                 compiler=compiler,
                 progress=progress,
             )
-            for a, b in bounds
+            for job in jobs
         ]
     else:
         done = _run_parallel(
-            programs, people, bounds, n_workers, intensity, criteria, compiler, progress
+            programs, people, jobs, n_workers, intensity, criteria, compiler, progress
         )
     failed = [ScannedChunk(np.zeros(0, dtype=np.int64), None, None, 0.0, c.failed) for c in done]
     results = [
-        merge_results(prog, [c.results[pi] for c in done if c.results], *failed)
+        merge_results(
+            prog,
+            [
+                c.results[job.programs.index(pi)]
+                for job, c in zip(jobs, done, strict=True)
+                if c.results and pi in job.programs
+            ],
+            *failed,
+        )
         for pi, prog in enumerate(programs)
     ]
     return VerifyResult(
@@ -479,7 +545,7 @@ def _chunk_job(
 def _run_parallel(
     programs: Sequence[Program],
     people: list[BodyParams],
-    bounds: list[tuple[int, int]],
+    jobs: list[Job],
     workers: int,
     intensity: int,
     criteria: VerifyCriteria,
@@ -502,20 +568,20 @@ def _run_parallel(
 
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            # Largest chunks first, so the last job to start is a small one.
-            order = sorted(range(len(bounds)), key=lambda c: bounds[c][0] - bounds[c][1])
+            # Longest jobs first, so the last job to start is a short one.
+            order = sorted(range(len(jobs)), key=lambda i: -_cost(programs, jobs[i]))
             futures = {
-                c: pool.submit(
+                i: pool.submit(
                     _chunk_job,
-                    list(programs),
-                    people[bounds[c][0] : bounds[c][1]],
-                    list(range(*bounds[c])),
+                    [programs[p] for p in jobs[i].programs],
+                    people[jobs[i].bodies[0] : jobs[i].bodies[1]],
+                    list(range(*jobs[i].bodies)),
                     intensity,
                     criteria,
                     compiler,
                     q,
                 )
-                for c in order
+                for i in order
             }
             pending: set[Future[ChunkResult]] = set(futures.values())
             while pending:
@@ -524,7 +590,7 @@ def _run_parallel(
                 for f in finished:
                     f.result()  # a worker's error surfaces here, with its traceback
             drain()
-            return [futures[c].result() for c in range(len(bounds))]
+            return [futures[i].result() for i in range(len(jobs))]
     finally:
         if manager is not None:
             manager.shutdown()
