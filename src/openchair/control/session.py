@@ -355,7 +355,7 @@ class Session:
                 self.reason[i] = rule
                 self.end_s[i] = now_s
         # The program ran out, or the session reached its auto-off: finish safely.
-        ended = self.program_tick >= self.compiled.n_ticks - 1
+        ended = self.program_tick >= self.compiled.end_ticks
         to_finish = (state == State.RUNNING) & (ended | sup.finish_requested)
         if to_finish.any():
             state[to_finish] = State.FINISHING
@@ -381,23 +381,28 @@ class Session:
 
     # -- the record -----------------------------------------------------------------------------
 
+    def chair_outcome(self, chair: int) -> tuple[Outcome, str]:
+        """How the session ended (or stands) for one chair, and why."""
+        st = State(int(self.state[chair]))
+        outcome = {
+            State.DONE: Outcome.COMPLETED,
+            State.STOPPED: Outcome.STOPPED,
+            State.FAULT: Outcome.FAULT,
+        }.get(st, Outcome.RUNNING)
+        return outcome, self.reason[chair] or st.name.lower()
+
     def record(self) -> SessionRecord:
         chairs = []
         acc = self._acc
         now = self.start_s + self.ticks * self.tick_s
         for i in range(self.batch_size):
-            st = State(int(self.state[i]))
-            outcome = {
-                State.DONE: Outcome.COMPLETED,
-                State.STOPPED: Outcome.STOPPED,
-                State.FAULT: Outcome.FAULT,
-            }.get(st, Outcome.RUNNING)
+            outcome, reason = self.chair_outcome(i)
             end = self.end_s[i] if np.isfinite(self.end_s[i]) else now
             chairs.append(
                 ChairRecord(
                     chair=i,
                     outcome=outcome,
-                    reason=self.reason[i] or st.name.lower(),
+                    reason=reason,
                     seconds=float(end - self.start_s),
                     seconds_by_zone={
                         r: float(acc.zone_ticks[i, j] * self.tick_s)

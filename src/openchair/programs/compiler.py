@@ -183,6 +183,9 @@ class CompiledProgram:
         self.flat = flatten(program)
         self.duration_s = sum(f.seconds for f in self.flat)
         self.n_ticks = round(self.duration_s / tick_s)
+        self.end_ticks = _frozen(np.full(maps.batch_size, self.n_ticks - 1, dtype=np.int64))
+        """Per chair, the program tick at which its program has run out (the same for every
+        chair here; a mix of programs on one batch has one per chair)."""
         self._starts = [round(f.start_s / tick_s) for f in self.flat]
         self._depth_grid = comfortable_depth_grid(maps)
         self._rows = np.arange(self.batch_size)

@@ -12,7 +12,6 @@ in worker processes when there is more than one worker; progress is counted in c
 
 from __future__ import annotations
 
-import copy
 import itertools
 import math
 import os
@@ -32,13 +31,14 @@ from openchair.body.model import BodyParams
 from openchair.body.population import sample
 from openchair.control.loop import TICK_S
 from openchair.control.record import Outcome
-from openchair.control.session import Session
 from openchair.hardware.twin import TwinChair
 from openchair.programs.compiler import CompiledProgram
 from openchair.programs.model import Program
 from openchair.safety.limits import DEFAULT_LIMITS
 from openchair.scan import run_scan
+from openchair.verify.mix import MixedSession, repeat_twin
 from openchair.verify.monitor import TickMonitor
+from openchair.verify.rebatch import RebatchError
 from openchair.verify.result import ProgramResult, VerifyResult
 from openchair.verify.rules import (
     AIR_PRESSURE,
@@ -123,43 +123,147 @@ def run_program_chunk(
     progress: ProgressCallback | None = None,
 ) -> ProgramResult:
     """One program on one scanned chunk, every tick checked; the twin of ``chunk`` is copied."""
-    pid = program.id or program.name
+    return run_programs_chunk(
+        [program],
+        chunk,
+        intensity=intensity,
+        criteria=criteria,
+        compiler=compiler,
+        progress=progress,
+    )[0]
+
+
+def run_programs_chunk(
+    programs: Sequence[Program],
+    chunk: ScannedChunk,
+    *,
+    intensity: int = 3,
+    criteria: VerifyCriteria = DEFAULT_CRITERIA,
+    compiler: type[CompiledProgram] = CompiledProgram,
+    progress: ProgressCallback | None = None,
+) -> list[ProgramResult]:
+    """Every program on one scanned chunk as one batch (one group of chairs per program), every
+    tick checked; the twin of ``chunk`` is copied. A group's result is exactly that of its
+    program run alone on the chunk (``verify.mix``)."""
     if chunk.twin is None or chunk.maps is None:
-        return merge_results(program, [], chunk)
-    twin = copy.deepcopy(chunk.twin)
-    session = Session(
-        program, chunk.maps, twin, intensity=intensity, start_s=chunk.start_s, compiler=compiler
+        return [merge_results(p, [], chunk) for p in programs]
+    try:
+        twin = repeat_twin(chunk.twin, len(programs))
+    except RebatchError:
+        # A twin whose state cannot be repeated (only ever copied): one batch per program.
+        return [
+            run_program_chunk(
+                p,
+                chunk,
+                intensity=intensity,
+                criteria=criteria,
+                compiler=compiler,
+                progress=progress,
+            )
+            for p in programs
+        ]
+    session = MixedSession(
+        programs, chunk.maps, twin, intensity=intensity, start_s=chunk.start_s, compiler=compiler
     )
-    monitor = TickMonitor(twin.bodies, session.compiled, twin.description, criteria)
-    n = twin.batch_size
+    monitor = TickMonitor(chunk.twin.bodies, session.mix, twin.description, criteria)
+    n = chunk.bodies.size
+    results: list[ProgramResult | None] = [None] * len(programs)
+    watched = set(range(len(programs)))
+    """The groups whose run is not over yet."""
     k = 0
     since_report = 0
-    last_tick = session.compiled.n_ticks - 1
-    while True:
+    while watched:
         t = session.start_s + k * session.tick_s
-        alive = session.tick(t, 0.0)
+        session.tick(t, 0.0)
         setpoints = session.last_setpoints
         assert setpoints is not None
-        step = session.compiled.step_at(min(session.program_tick - 1, last_tick))
-        monitor.observe(setpoints, twin.peek_truth(), session.state, step, t)
+        steps = session.mix.steps_at(session.program_tick - 1)
+        monitor.observe(setpoints, session.twin.peek_truth(), session.state, steps, t)
         k += 1
         since_report += 1
         if progress and since_report >= PROGRESS_EVERY_TICKS:
-            progress(since_report * n)
+            progress(since_report * n * len(watched))
             since_report = 0
-        if not alive:
-            break
-    if progress and since_report:
-        progress(since_report * n)
-    record = session.record()
-    c = criteria
+        ended = [j for j, g in enumerate(session.groups) if g in watched and session.over(j)]
+        if not ended:
+            continue
+        if progress and since_report:
+            progress(since_report * n * len(watched))
+            since_report = 0
+        session.count_events()
+        for j in ended:
+            g = session.groups[j]
+            rows = session.rows(j)
+            outcomes = [session.chair_outcome(i) for i in range(rows.start, rows.stop)]
+            results[g] = _program_result(
+                programs[g],
+                chunk,
+                monitor.group(j),
+                [
+                    "completed" if o is Outcome.COMPLETED else f"{o.value}: {why}"
+                    for o, why in outcomes
+                ],
+                session.event_counts[rows].copy(),
+                k * n,
+                criteria,
+            )
+            watched.discard(g)
+        # A group that cannot leave the batch rests in it, still observed (its result is taken).
+        stay = [j for j in range(len(session.groups)) if j not in ended]
+        if watched and session.drop(ended):
+            monitor.keep(stay)
+    return [r for r in results if r is not None]
+
+
+@dataclass
+class ChunkResult:
+    """What one job gives back (plain data, picklable): per program, in the order given, its
+    result on the chunk's scanned bodies (empty when no body scanned), and the bodies whose scan
+    failed (population index → the scan's message)."""
+
+    results: list[ProgramResult]
+    failed: dict[int, str]
+
+
+def verify_chunk(
+    programs: Sequence[Program],
+    params: Sequence[BodyParams],
+    indices: Sequence[int],
+    *,
+    intensity: int = 3,
+    criteria: VerifyCriteria = DEFAULT_CRITERIA,
+    compiler: type[CompiledProgram] = CompiledProgram,
+    progress: ProgressCallback | None = None,
+) -> ChunkResult:
+    """One job of a verification: scan the bodies ``params`` (population indices ``indices``),
+    then run every program on them as one batch. Inputs and output are plain, picklable data:
+    a process pool or a cluster runs it as it is, and the same job gives the same result
+    wherever it runs."""
+    chunk = scan_chunk(params, indices, progress)
+    if chunk.twin is None:
+        return ChunkResult([], chunk.failed)
+    results = run_programs_chunk(
+        programs,
+        chunk,
+        intensity=intensity,
+        criteria=criteria,
+        compiler=compiler,
+        progress=progress,
+    )
+    return ChunkResult(results, chunk.failed)
+
+
+def _program_result(
+    program: Program,
+    chunk: ScannedChunk,
+    monitor: TickMonitor,
+    outcome: list[str],
+    events: IntArray,
+    chair_ticks: int,
+    c: VerifyCriteria,
+) -> ProgramResult:
     lim = c.limits
-    outcome = [
-        "completed" if ch.outcome is Outcome.COMPLETED else f"{ch.outcome.value}: {ch.reason}"
-        for ch in record.chairs
-    ]
-    completed = np.array([ch.outcome is Outcome.COMPLETED for ch in record.chairs])
-    events = np.bincount([e.chair for e in record.events], minlength=n).astype(np.int64)
+    completed = np.array([o == "completed" for o in outcome])
     margins = {
         PAIN_THRESHOLD: monitor.pain_margin_n,
         FORCE_HARD_LIMIT: lim.roller_force_hard_max_n - monitor.peak_force_n,
@@ -176,7 +280,7 @@ def run_program_chunk(
     }
     assert set(margins) == set(RULE_NAMES)
     return ProgramResult(
-        program_id=pid,
+        program_id=program.id or program.name,
         name=program.name,
         minutes=program.minutes,
         bodies=chunk.bodies.copy(),
@@ -192,7 +296,7 @@ def run_program_chunk(
             PAIN_THRESHOLD: monitor.pain_worst_s - chunk.start_s,
             COMFORTABLE_DEPTH: monitor.depth_worst_s - chunk.start_s,
         },
-        chair_ticks=k * n,
+        chair_ticks=chair_ticks,
     )
 
 
@@ -261,11 +365,73 @@ def merge_results(
 
 
 def chunk_bounds(n_bodies: int, n_programs: int, workers: int) -> list[tuple[int, int]]:
-    """Split the population so that there are enough jobs for every worker."""
-    chunks = max(math.ceil(n_bodies / CHUNK_BODIES_MAX), math.ceil(workers / max(n_programs, 1)))
-    chunks = max(1, min(chunks, n_bodies))
+    """Split the population into chunks, one job each (every program on the chunk, as one
+    batch): as many as the workers, or a multiple of them for chunks of at most
+    ``CHUNK_BODIES_MAX`` bodies, so that the workers finish together. ``n_programs`` does not
+    change the split: every job runs them all."""
+    del n_programs
+    rounds = math.ceil(math.ceil(n_bodies / CHUNK_BODIES_MAX) / workers)
+    chunks = max(1, min(rounds * workers, n_bodies))
     edges = np.linspace(0, n_bodies, chunks + 1).round().astype(int)
     return [(int(a), int(b)) for a, b in itertools.pairwise(edges) if b > a]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One job of a verification: the programs (indices into the list verified) run as one
+    batch on the bodies ``bodies[0] … bodies[1] − 1`` of the population."""
+
+    programs: tuple[int, ...]
+    bodies: tuple[int, int]
+
+
+TICK_FIXED_S = 0.53e-3
+"""Cost model for planning (measured on the reference machine, one core): a batched tick costs
+this whatever the batch, plus GROUP_TICK_S per program in the batch, plus CHAIR_TICK_S per chair.
+Only the choice between plans depends on it, never a result."""
+GROUP_TICK_S = 0.09e-3
+CHAIR_TICK_S = 0.5e-6
+
+
+def job_cost_s(programs: Sequence[Program], n_bodies: int) -> float:
+    """Estimated seconds of one job: the longest program's ticks at the batch's fixed cost,
+    plus every chair-tick (each program's chairs leave the batch when it ends)."""
+    ticks = [round(p.total_seconds() / TICK_S) for p in programs]
+    fixed = max(ticks) * (TICK_FIXED_S + GROUP_TICK_S * len(programs))
+    return fixed + n_bodies * sum(ticks) * CHAIR_TICK_S
+
+
+def plan_jobs(programs: Sequence[Program], n_bodies: int, workers: int) -> list[Job]:
+    """The jobs that should finish first on ``workers`` processes: every program together on
+    chunks of the population (best for many bodies, where chair-ticks dominate), or the
+    programs shared out between the workers, each set on every body (best for few bodies,
+    where the fixed cost of a tick dominates and is paid once per job for the longest
+    program). A body's result is the same whichever plan runs it."""
+    everything = tuple(range(len(programs)))
+    plans = [[Job(everything, b) for b in chunk_bounds(n_bodies, len(programs), workers)]]
+    if workers > 1 and len(programs) > 1:
+        bounds = chunk_bounds(n_bodies, len(programs), 1)
+        size = max(b - a for a, b in bounds)
+        sets: list[list[int]] = [[] for _ in range(min(workers, len(programs)))]
+        for pi in sorted(everything, key=lambda i: -programs[i].total_seconds()):
+
+            def cost_with(s: list[int], pi: int = pi) -> float:
+                return job_cost_s([programs[i] for i in [*s, pi]], size)
+
+            min(sets, key=cost_with).append(pi)
+        plans.append([Job(tuple(sorted(s)), b) for s in sets for b in bounds])
+
+    def makespan(jobs: list[Job]) -> float:
+        loads = [0.0] * workers
+        for cost in sorted((_cost(programs, j) for j in jobs), reverse=True):
+            loads[loads.index(min(loads))] += cost
+        return max(loads)
+
+    return min(plans, key=makespan)
+
+
+def _cost(programs: Sequence[Program], job: Job) -> float:
+    return job_cost_s([programs[i] for i in job.programs], job.bodies[1] - job.bodies[0])
 
 
 def estimate_chair_ticks(programs: Sequence[Program], n_bodies: int) -> int:
@@ -302,31 +468,35 @@ def verify(
     people = list(people) if people is not None else population(n_bodies, seed, population_source)
     n_bodies = len(people)
     n_workers = workers or default_workers()
-    bounds = chunk_bounds(n_bodies, len(programs), n_workers)
+    jobs = plan_jobs(programs, n_bodies, n_workers)
     t0 = time.perf_counter()
-    if n_workers == 1:
-        chunks = [scan_chunk(people[a:b], list(range(a, b)), progress) for a, b in bounds]
-        parts = {
-            (pi, ci): run_program_chunk(
-                prog,
-                ch,
+    if n_workers == 1 or len(jobs) == 1:
+        done = [
+            verify_chunk(
+                [programs[i] for i in job.programs],
+                people[job.bodies[0] : job.bodies[1]],
+                list(range(*job.bodies)),
                 intensity=intensity,
                 criteria=criteria,
                 compiler=compiler,
                 progress=progress,
             )
-            for pi, prog in enumerate(programs)
-            for ci, ch in enumerate(chunks)
-        }
+            for job in jobs
+        ]
     else:
-        chunks, parts = _run_parallel(
-            programs, people, bounds, n_workers, intensity, criteria, compiler, progress
+        done = _run_parallel(
+            programs, people, jobs, n_workers, intensity, criteria, compiler, progress
         )
+    failed = [ScannedChunk(np.zeros(0, dtype=np.int64), None, None, 0.0, c.failed) for c in done]
     results = [
         merge_results(
             prog,
-            [parts[(pi, ci)] for ci, ch in enumerate(chunks) if ch.twin is not None],
-            *chunks,
+            [
+                c.results[job.programs.index(pi)]
+                for job, c in zip(jobs, done, strict=True)
+                if c.results and pi in job.programs
+            ],
+            *failed,
         )
         for pi, prog in enumerate(programs)
     ]
@@ -352,23 +522,19 @@ def _queue_progress(q: queue.Queue[int] | None) -> ProgressCallback | None:
     return report
 
 
-def _scan_job(
-    params: list[BodyParams], indices: list[int], q: queue.Queue[int] | None
-) -> ScannedChunk:
-    return scan_chunk(params, indices, _queue_progress(q))
-
-
-def _program_job(
-    program: Program,
-    chunk: ScannedChunk,
+def _chunk_job(
+    programs: list[Program],
+    params: list[BodyParams],
+    indices: list[int],
     intensity: int,
     criteria: VerifyCriteria,
     compiler: type[CompiledProgram],
     q: queue.Queue[int] | None,
-) -> ProgramResult:
-    return run_program_chunk(
-        program,
-        chunk,
+) -> ChunkResult:
+    return verify_chunk(
+        programs,
+        params,
+        indices,
         intensity=intensity,
         criteria=criteria,
         compiler=compiler,
@@ -379,13 +545,13 @@ def _program_job(
 def _run_parallel(
     programs: Sequence[Program],
     people: list[BodyParams],
-    bounds: list[tuple[int, int]],
+    jobs: list[Job],
     workers: int,
     intensity: int,
     criteria: VerifyCriteria,
     compiler: type[CompiledProgram],
     progress: ProgressCallback | None,
-) -> tuple[list[ScannedChunk], dict[tuple[int, int], ProgramResult]]:
+) -> list[ChunkResult]:
     # Spawned workers: a forked copy of a process with threads (the progress display) can hang.
     ctx = get_context("spawn")
     manager = ctx.Manager() if progress else None
@@ -400,47 +566,31 @@ def _run_parallel(
             except queue.Empty:
                 return
 
-    def wait_all(futures: Sequence[Future[object]]) -> None:
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-            drain()
-            for f in done:
-                f.result()  # a worker's error surfaces here, with its traceback
-        drain()
-
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            scan_futures = [
-                pool.submit(_scan_job, people[a:b], list(range(a, b)), q) for a, b in bounds
-            ]
-            wait_all(scan_futures)  # type: ignore[arg-type]
-            chunks = [f.result() for f in scan_futures]
             # Longest jobs first, so the last job to start is a short one.
-            jobs = sorted(
-                (
-                    (pi, ci)
-                    for pi in range(len(programs))
-                    for ci, ch in enumerate(chunks)
-                    if ch.twin is not None
-                ),
-                key=lambda j: -programs[j[0]].total_seconds() * chunks[j[1]].bodies.size,
-            )
+            order = sorted(range(len(jobs)), key=lambda i: -_cost(programs, jobs[i]))
             futures = {
-                job: pool.submit(
-                    _program_job,
-                    programs[job[0]],
-                    chunks[job[1]],
+                i: pool.submit(
+                    _chunk_job,
+                    [programs[p] for p in jobs[i].programs],
+                    people[jobs[i].bodies[0] : jobs[i].bodies[1]],
+                    list(range(*jobs[i].bodies)),
                     intensity,
                     criteria,
                     compiler,
                     q,
                 )
-                for job in jobs
+                for i in order
             }
-            wait_all(list(futures.values()))  # type: ignore[arg-type]
-            parts = {job: f.result() for job, f in futures.items()}
+            pending: set[Future[ChunkResult]] = set(futures.values())
+            while pending:
+                finished, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                drain()
+                for f in finished:
+                    f.result()  # a worker's error surfaces here, with its traceback
+            drain()
+            return [futures[i].result() for i in range(len(jobs))]
     finally:
         if manager is not None:
             manager.shutdown()
-    return chunks, parts
