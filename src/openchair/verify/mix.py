@@ -166,7 +166,8 @@ class MixedSession(Session):
             fresh = SafetySupervisor(d, maps, self.limits, session_start_s=self.start_s)
             supervisor = rebatch(sup, fresh, keep, n)
             acc = rebatch(self._acc, Accumulator(maps, self.tick_s), keep, n)
-        except RebatchError:
+        except RebatchError as why:
+            self.rebatch_refused = str(why)
             return False
         self.twin = twin
         self.driver = SupervisedDriver(twin, supervisor)

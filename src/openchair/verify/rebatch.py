@@ -79,6 +79,15 @@ class _Filler:
             return self.memo[key]
         if isinstance(src, np.ndarray):
             out: Any = self._array(src, dst, where)
+        elif isinstance(src, (set, frozenset)) and all(isinstance(v, str) for v in src):
+            # A set of names sums the old batch up (e.g. "rules that acted on some chair"): it
+            # holds for any part of it, or only makes the new batch do work that changes
+            # nothing. (A set of numbers could be chair numbers: refused below.)
+            out = set(src) if type(src) is set else src
+        elif isinstance(src, list) and type(src) is not list:
+            # A list with a meaning of its own (the supervisor's event log: numbered from the
+            # first event ever, bounded): a record of the past, kept whole.
+            out = copy.deepcopy(src)
         elif isinstance(src, (list, tuple, collections.deque)):
             out = self._sequence(src, dst, where)
         elif isinstance(src, dict):
@@ -149,6 +158,19 @@ class _Filler:
         return type(src)(*items)  # a named tuple
 
     def _object(self, src: Any, dst: Any, where: str) -> Any:
+        if _own_state(src):
+            # An object that says how it is copied (e.g. the twin, whose named arrays are views
+            # of its state blocks): its own state is re-batched and handed back to it, so it
+            # rebuilds what it derives from that state.
+            theirs_state = dst.__getstate__() if type(dst) is type(src) else {}
+            state = {
+                name: self.fill(value, theirs_state.get(name, _MISSING), f"{where}.{name}")
+                for name, value in src.__getstate__().items()
+            }
+            out = type(src).__new__(type(src))
+            self.memo[id(src)] = out
+            out.__setstate__(state)
+            return out
         if isinstance(dst, _Missing) or type(dst) is not type(src):
             dst = copy.copy(src)
         self.memo[id(src)] = dst  # before the attributes: they may point back at it
@@ -157,6 +179,14 @@ class _Filler:
             new = self.fill(value, theirs.get(name, _MISSING), f"{where}.{name}")
             object.__setattr__(dst, name, new)
         return dst
+
+
+def _own_state(obj: Any) -> bool:
+    """Whether ``obj``'s class defines its own ``__getstate__`` and ``__setstate__``."""
+    cls = type(obj)
+    return any("__setstate__" in vars(k) for k in cls.__mro__[:-1]) and any(
+        "__getstate__" in vars(k) for k in cls.__mro__[:-1]
+    )
 
 
 def _get(dst: Any, key: Any) -> Any:
