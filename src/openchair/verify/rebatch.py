@@ -167,7 +167,8 @@ class _Filler:
                 name: self.fill(value, theirs_state.get(name, _MISSING), f"{where}.{name}")
                 for name, value in src.__getstate__().items()
             }
-            out = type(src).__new__(type(src))
+            cls: type[Any] = type(src)
+            out = object.__new__(cls)
             self.memo[id(src)] = out
             out.__setstate__(state)
             return out
