@@ -11,7 +11,7 @@ from openchair.verify import fingerprint
 
 def _fp(outcome: str = "completed", margin: float = 10.80999, events: int = 4) -> dict[str, object]:
     body = {"outcome": outcome, "margins": {"pain_threshold": margin}, "safety_events": events}
-    return {"version": 1, "programs": {"quick": {"chair_ticks": 42, "bodies": {"0": body}}}}
+    return {"version": 1, "programs": {"quick": {"bodies": {"0": body}}}}
 
 
 def test_identical_runs_compare_equal() -> None:

@@ -43,7 +43,9 @@ def fingerprint(result: VerifyResult) -> dict[str, object]:
                 "back_seconds": [_num(x) for x in np.asarray(p.back_seconds[i]).tolist()],
                 "safety_events": int(p.safety_events[i]),
             }
-        programs[p.program_id] = {"chair_ticks": p.chair_ticks, "bodies": bodies}
+        # Not the chair-ticks counted: that is work done, which depends on how the run was cut
+        # into jobs (chunks, programs batched together), not a result.
+        programs[p.program_id] = {"bodies": bodies}
     return {
         "version": FINGERPRINT_VERSION,
         "population_source": result.population_source,
