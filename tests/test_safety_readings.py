@@ -78,7 +78,8 @@ class Corrupting:
                     values[self.chair] = self.value
                 else:
                     values[self.chair, self.column % values.shape[1]] = self.value
-                r = dataclasses.replace(r, **{self.field: values})
+                r = dataclasses.replace(r)
+                setattr(r, self.field, values)
         return r
 
     def write(self, commands: Commands, now_s: float) -> None:
@@ -129,7 +130,7 @@ def is_safe(frame: Commands, chair: int) -> bool:
     )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(
     field=st.sampled_from(FIELDS),
     chair=st.integers(0, N - 1),
@@ -222,3 +223,14 @@ def test_the_service_stops_the_session_with_a_reason_and_stays_up(
     assert service.loop.error is None
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # nothing raised
     assert all(np.isfinite(f.carriage_y_target_mm).all() for f in driver.frames)
+
+
+def test_every_number_field_of_the_readings_is_screened() -> None:
+    """A field added to ``Readings`` later is screened too, or this fails."""
+    r = Corrupting(TwinChair(BODIES, seeds=list(range(N)))).read(0.0)
+    numbers = {
+        f.name
+        for f in dataclasses.fields(r)
+        if isinstance(getattr(r, f.name), np.ndarray) and getattr(r, f.name).dtype.kind == "f"
+    }
+    assert numbers == set(FIELDS)

@@ -71,8 +71,18 @@ class ReadingRules:
         """``r`` itself when every value is finite; otherwise latch the chairs with a bad value
         and return readings in which those values are replaced (see the module docstring)."""
         if math.isfinite(r.time_s) and _screen(
-            *(_flat(getattr(r, name)) for name in HELD_FIELDS),
-            *(_flat(getattr(r, name)) for name in OTHER_FIELDS),
+            _flat(r.carriage_y_mm),
+            _flat(r.depth_mm),
+            _flat(r.backrest_angle_deg),
+            _flat(r.legrest_angle_deg),
+            _flat(r.width_mm),
+            _flat(r.force_left_n),
+            _flat(r.force_right_n),
+            _flat(r.backrest_current_a),
+            _flat(r.legrest_current_a),
+            _flat(r.air_pressure_kpa),
+            _flat(r.heater_temp_c),
+            _flat(r.heater_current_a),
             self._held,
         ):
             return r
@@ -147,7 +157,8 @@ def _screen(
     held: FloatArray,
 ) -> bool:
     """Whether every reading is finite, keeping each chair's last finite positions in ``held``
-    (rows in the order of ``HELD_FIELDS``)."""
+    (rows in the order of ``HELD_FIELDS``; the arguments in the order of ``HELD_FIELDS`` and
+    ``OTHER_FIELDS``)."""
     ok = _keep(carriage_y, held, 0)
     ok = _keep(depth, held, 1) and ok
     ok = _keep(backrest_angle, held, 2) and ok
