@@ -125,7 +125,7 @@ def _finite(x: FloatArray) -> bool:
     for k in range(x.shape[0]):
         v = x[k]
         finite += v - v == 0.0
-    return finite == x.shape[0]
+    return bool(finite == x.shape[0])
 
 
 @kernel
@@ -137,7 +137,7 @@ def _keep(x: FloatArray, held: FloatArray) -> bool:
         ok = v - v == 0.0
         held[i] = v if ok else held[i]
         finite += ok
-    return finite == x.shape[0]
+    return bool(finite == x.shape[0])
 
 
 @kernel
