@@ -386,21 +386,28 @@ def test_any_frame_in_gives_a_valid_frame_within_every_limit_out(
         assert all(is_safe(out, i) for i in range(N))
 
 
-def test_a_carriage_reading_off_the_track_uses_the_track_end_and_one_not_a_number_is_refused() -> (
-    None
-):
+def test_a_carriage_reading_off_the_track_uses_the_track_end_and_one_not_a_number_latches() -> None:
     """The force kernel looks the person's limits up on the grid at the carriage: a reading past
-    either end uses that end's limits; one that is not a number has no place on the grid and is
-    refused with a clear error (the numpy code it replaced failed with an IndexError too), never
-    read from outside the grid."""
+    either end uses that end's limits; one that is not a finite number has no place on the grid,
+    so it never reaches the kernel: its chair is latched in the safe state, held where it last
+    was, and the other chair carries on."""
     sup = SafetySupervisor(DESC, MAPS)
-    for y in (np.inf, -np.inf, 5000.0, -5000.0):
+    for y in (5000.0, -5000.0):
         out = sup.filter(program_frame(), readings(0.0, carriage_y_mm=np.full(N, y)), 0.0)
         end = DESC.carriage_y_max_mm if y > 0 else DESC.carriage_y_min_mm
         # Never deeper than the person's comfortable depth at that end of the track.
         assert (out.depth_target_mm <= sup.comfortable_depth_at(np.full(N, end)) + 1e-9).all()
-    with pytest.raises(IndexError, match="not a number"):
-        sup.filter(program_frame(), readings(0.01, carriage_y_mm=np.full(N, np.nan)), 0.01)
+    for bad in (np.nan, np.inf, -np.inf):
+        sup = SafetySupervisor(DESC, MAPS)
+        sup.filter(program_frame(), readings(0.0), 0.0)
+        out = sup.filter(
+            program_frame(), readings(0.01, carriage_y_mm=np.array([bad, 250.0])), 0.01
+        )
+        out.validate(DESC)
+        assert sup.latched_rule == [sv.READING_NOT_FINITE, None]
+        assert is_safe(out, 0) and not is_safe(out, 1)
+        assert out.carriage_y_target_mm[0] == 250.0  # held at its last finite reading
+        assert rules(sup) == [(0, sv.READING_NOT_FINITE)]
 
 
 def test_a_new_session_on_a_long_lived_supervisor_counts_its_auto_off_from_its_own_start() -> None:

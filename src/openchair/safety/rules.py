@@ -1,9 +1,10 @@
 """The table of safety rules: name, limit, reaction and whether the reaction latches.
 
-Every rule the supervisor holds has one row here. The rule families (``board``, ``force``,
-``heat``, ``air``, ``recline``, ``presence``) decide *when* a rule acts; this table says what it
-is called, what it guards and what it does, so that events, records, docs/SAFETY.md and the tests
-all read the same names and reactions. Adding a rule starts with a row here (docs/ARCHITECTURE.md).
+Every rule the supervisor holds has one row here. The rule families (``readings``, ``board``,
+``force``, ``heat``, ``air``, ``recline``, ``presence``) decide *when* a rule acts; this table
+says what it is called, what it guards and what it does, so that events, records, docs/SAFETY.md
+and the tests all read the same names and reactions. Adding a rule starts with a row here
+(docs/ARCHITECTURE.md).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ HEATER_UNRESPONSIVE = "heater_sensor_unresponsive"
 HEATER_UNSUPERVISED = "heater_unsupervised"
 HEATER_NO_CURRENT = "heater_no_current"
 ROLLER_DEPTH_RUNAWAY = "roller_depth_runaway"
+READING_NOT_FINITE = "reading_not_finite"
 
 _SAFE = "safe state, latched"
 _CUT = "safe state, supply relay opened, latched"
@@ -72,6 +74,12 @@ RULES: tuple[Rule, ...] = (
     Rule(DRIVER_LOST, "readings older than driver_silent_s", _SAFE, latching=True),
     Rule(CONTROL_DEADLINE, "a tick later than control_deadline_miss_s", _SAFE, latching=True),
     Rule(ENCODER_JUMP, "a carriage reading that jumped impossibly far", _SAFE, latching=True),
+    Rule(
+        READING_NOT_FINITE,
+        "a reading that is not a finite number (NaN, ±inf)",
+        _SAFE,
+        latching=True,
+    ),
     Rule(FORCE_SENSOR_SILENT, "no force while the rollers surely press", _SAFE, latching=True),
     Rule(
         ROLLER_FORCE,

@@ -6,8 +6,10 @@ backed off, heater off, valve vented, motor stopped), or the safe state for chai
 fault is latched. Every intervention is recorded as a :class:`SafetyEvent` when it begins.
 
 The rules are a table (:mod:`openchair.safety.rules`); each family of rules is a class owning its
-own state (``board``, ``force``, ``heat``, ``air``, ``recline``, ``presence``); the supervisor
-only runs them in order. Every limit and tuning constant comes from
+own state (``readings``, ``board``, ``force``, ``heat``, ``air``, ``recline``, ``presence``); the
+supervisor only runs them in order. The first, ``readings``, latches a chair whose readings hold
+a value that is not a finite number and hands the others a screened copy, so no rule ever judges
+(or fails on) a NaN. Every limit and tuning constant comes from
 :mod:`openchair.safety.limits`. All work is batched: the heat, force and air families and the
 clamp to the chair's ranges are compiled kernels (one loop over the chairs, each chair's numbers
 read once), the rest numpy over the batch. docs/SAFETY.md lists the rules and their reasons.
@@ -55,6 +57,7 @@ from openchair.safety.limits import (
     SafetyLimits,
 )
 from openchair.safety.presence import PresenceRules
+from openchair.safety.readings import ReadingRules
 from openchair.safety.recline import ReclineRules
 from openchair.safety.rules import (
     AIR_PRESSURE,
@@ -77,6 +80,7 @@ from openchair.safety.rules import (
     LATCHING_RULES,
     OCCUPANCY_PAUSE,
     OCCUPANCY_STOP,
+    READING_NOT_FINITE,
     RECLINE_OBSTRUCTION,
     REMOTE_STOP,
     ROLLER_DEPTH,
@@ -129,6 +133,7 @@ __all__ = [
     "LATCHING_RULES",
     "OCCUPANCY_PAUSE",
     "OCCUPANCY_STOP",
+    "READING_NOT_FINITE",
     "RECLINE_OBSTRUCTION",
     "REMOTE_STOP",
     "ROLLER_DEPTH",
@@ -170,6 +175,7 @@ class SafetySupervisor:
         self.batch_size = n
         self.maps = maps
         self._log = EventLog(n)
+        self._readings = ReadingRules(description, self._log)
         self._board = BoardRules(description, limits, self._log)
         self._force = ForceRules(description, limits, self._log, maps, predict=predict_force)
         self._presence = PresenceRules(limits, self._log, session_start_s)
@@ -251,7 +257,8 @@ class SafetySupervisor:
         # clamp_to_chair gives every field a new array, so a shallow copy keeps the input intact.
         out = dataclasses.replace(setpoints)
         clamp_to_chair(out, self.description)
-        r = readings
+        # Readings that are not numbers latch their chair; the rules below read a screened copy.
+        r = self._readings.screen(readings, now_s)
         self._board.check(r, now_s)
         self._board.encoder(r, now_s)
         self._force.watch(r, now_s)
