@@ -146,14 +146,25 @@ class EventLog:
         return self._acting.isdisjoint(rules)
 
     def latch(self, chair: int, rule: str, now_s: float, value: float, limit: float) -> None:
-        """Latch one chair by ``rule`` unless it is latched already."""
+        """Latch one chair by ``rule`` unless it is latched already.
+
+        A chair latched already (by a stop, say) keeps its first reason, but a later rule that
+        must open the supply relay still does: a heater relay that welds after the person pressed
+        stop is the same danger as one that welds during a program."""
+        spec = RULES_BY_NAME[rule]
+        cut = spec.supply_cut_s
         if self.latched_rule[chair] is None:
-            spec = RULES_BY_NAME[rule]
             self.latched_rule[chair] = rule
             self.latched[chair] = True
             self.latched_at_s[chair] = now_s
-            cut = spec.supply_cut_s
             self.supply_cut_s[chair] = np.inf if cut is None else cut
+            self.events.append(SafetyEvent(now_s, chair, rule, value, limit, spec.reaction))
+            return
+        if cut is None:
+            return
+        due = now_s - float(self.latched_at_s[chair]) + cut
+        if due < self.supply_cut_s[chair]:
+            self.supply_cut_s[chair] = due
             self.events.append(SafetyEvent(now_s, chair, rule, value, limit, spec.reaction))
 
     def unlatch(self, chair: int) -> None:
