@@ -65,3 +65,47 @@ def test_stop_button_latches_the_safe_state_and_hard_force_backs_off() -> None:
     twin.press_stop_button(False)
     out = g.guard(f, g.read(0.03))
     assert out.depth_target_mm[0] == 0.0 and out.knead_speed_cpm[0] == 0.0
+
+
+BAD = st.sampled_from([float("nan"), float("inf"), float("-inf")])
+READING_FIELDS = (
+    "force_left_n",
+    "force_right_n",
+    "heater_temp_c",
+    "air_pressure_kpa",
+    "carriage_y_mm",
+    "depth_mm",
+    "backrest_angle_deg",
+    "legrest_angle_deg",
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(field=st.sampled_from(READING_FIELDS), bad=BAD)
+def test_a_reading_that_is_not_a_number_is_taken_as_the_worst_case(field: str, bad: float) -> None:
+    g, _ = guard()
+    f = Commands.safe(DESC, 1)
+    f.depth_target_mm[:] = 40.0
+    f.heater_target_c[:] = 40.0
+    f.air_pressure_target_kpa[:] = 20.0
+    first = g.read(0.0)  # a finite reading first: where the chair was last seen
+    seen_y = float(first.carriage_y_mm[0])
+    g.guard(f, first)
+    r = g.read(0.02)
+    getattr(r, field)[...] = bad
+    out = g.guard(f, r)
+    out.validate(DESC)  # never a frame the driver refuses
+    if field.startswith("force"):
+        assert out.depth_target_mm[0] == 0.0, "a force it cannot read retracts the rollers"
+    elif field == "heater_temp_c":
+        assert np.all(out.heater_target_c == 0.0)
+    elif field == "air_pressure_kpa":
+        assert np.all(out.air_pressure_target_kpa == 0.0)
+    else:
+        assert g.unreadable[0] and g.stopped[0], "a position it cannot read stops the chair"
+        assert out.depth_target_mm[0] == 0.0
+        assert (
+            out.carriage_y_target_mm[0]
+            == np.clip(seen_y, DESC.carriage_y_min_mm, DESC.carriage_y_max_mm)
+            or field != "carriage_y_mm"
+        )

@@ -6,13 +6,26 @@ So it does not run under the full supervisor, but its frames still never reach a
 this guard keeps every physical limit of ``limits.py`` that does not depend on knowing the person
 (force, depth, heat, air, chair ranges), the stop button, and cuts the supply of a depth motor
 that drives the rollers deeper than commanded (the safe state alone would not stop it).
+
+A reading that is not a number (a broken sensor, a garbled link) cannot be compared with a limit:
+the guard takes it as the worst case. A force it cannot read retracts the rollers, a temperature
+switches its heater off, a pressure vents the air; a position it cannot read (carriage, depth,
+recline) stops the chair, held where it was last seen.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
-from openchair.hardware.contract import ChairDescription, ChairDriver, Commands, Readings
+from openchair.hardware.contract import (
+    ChairDescription,
+    ChairDriver,
+    Commands,
+    FloatArray,
+    Readings,
+)
 from openchair.safety.limits import (
     DEFAULT_LIMITS,
     DEPTH_RUNAWAY_MARGIN_MM,
@@ -34,6 +47,10 @@ class ServiceGuard:
         """Chairs whose depth motor did not follow its depth: stopped with the supply cut."""
         self._sent_depth = np.zeros(driver.batch_size)
         self._runaway_from = np.full(driver.batch_size, np.nan)
+        self.unreadable = np.zeros(driver.batch_size, dtype=bool)
+        """Chairs stopped because a position reading was not a number."""
+        self._seen: Readings | None = None
+        """The last finite positions of each chair, where the safe state holds it."""
 
     @property
     def description(self) -> ChairDescription:
@@ -71,18 +88,25 @@ class ServiceGuard:
         )
         if r is None:
             return out
+        held = self._held_positions(r)
         force = np.maximum(r.force_left_n, r.force_right_n)
-        over = force > lim.roller_force_hard_max_n
+        blind = ~(np.isfinite(r.force_left_n) & np.isfinite(r.force_right_n))
+        over = (force > lim.roller_force_hard_max_n) | blind
+        backed_off = np.maximum(held.depth_mm - FORCE_BACKOFF_MM, 0.0)
         out.depth_target_mm = np.where(
             over,
-            np.minimum(out.depth_target_mm, np.maximum(r.depth_mm - FORCE_BACKOFF_MM, 0.0)),
+            np.minimum(out.depth_target_mm, np.where(blind, 0.0, backed_off)),
             out.depth_target_mm,
         )
         out.heater_target_c = np.where(
-            r.heater_temp_c >= lim.heater_surface_max_c, 0.0, out.heater_target_c
+            (r.heater_temp_c >= lim.heater_surface_max_c) | ~np.isfinite(r.heater_temp_c),
+            0.0,
+            out.heater_target_c,
         )
         out.air_pressure_target_kpa = np.where(
-            r.air_pressure_kpa > lim.air_pressure_max_kpa, 0.0, out.air_pressure_target_kpa
+            (r.air_pressure_kpa > lim.air_pressure_max_kpa) | ~np.isfinite(r.air_pressure_kpa),
+            0.0,
+            out.air_pressure_target_kpa,
         )
         # Rollers deeper than commanded that keep going deeper: the depth motor does not obey.
         beyond = r.depth_mm > self._sent_depth + DEPTH_RUNAWAY_MARGIN_MM
@@ -90,9 +114,34 @@ class ServiceGuard:
             beyond, np.where(np.isnan(self._runaway_from), r.depth_mm, self._runaway_from), np.nan
         )
         self.runaway |= beyond & (r.depth_mm - self._runaway_from > DEPTH_RUNAWAY_MARGIN_MM)
-        self.stopped |= r.stop_button | self.runaway
+        self.stopped |= r.stop_button | self.runaway | self.unreadable
         if self.runaway.any():
             out.supply_off = out.supply_off | self.runaway
         if self.stopped.any():
-            out.overlay(Commands.safe_holding(d, r), self.stopped)
+            out.overlay(Commands.safe_holding(d, held), self.stopped)
         return out
+
+    def _held_positions(self, r: Readings) -> Readings:
+        """``r`` with every position that is not a number replaced by the chair's last finite
+        one (the safe state holds the chair there; zero before any); such a chair is stopped."""
+        seen = self._seen if self._seen is not None else r
+
+        def hold(now: FloatArray, last: FloatArray) -> FloatArray:
+            ok = np.isfinite(now)
+            return np.where(ok, now, np.where(np.isfinite(last), last, 0.0))
+
+        held = dataclasses.replace(
+            r,
+            carriage_y_mm=hold(r.carriage_y_mm, seen.carriage_y_mm),
+            depth_mm=hold(r.depth_mm, seen.depth_mm),
+            backrest_angle_deg=hold(r.backrest_angle_deg, seen.backrest_angle_deg),
+            legrest_angle_deg=hold(r.legrest_angle_deg, seen.legrest_angle_deg),
+        )
+        self.unreadable |= ~(
+            np.isfinite(r.carriage_y_mm)
+            & np.isfinite(r.depth_mm)
+            & np.isfinite(r.backrest_angle_deg)
+            & np.isfinite(r.legrest_angle_deg)
+        )
+        self._seen = held
+        return held
