@@ -43,9 +43,9 @@ from openchair.verify.runner import (
     ScannedChunk,
     chunk_bounds,
     merge_results,
-    population,
     run_program_chunk,
     scan_chunk,
+    verification_people,
 )
 
 if TYPE_CHECKING:
@@ -305,13 +305,7 @@ def verify_on_cluster(
 ) -> VerifyResult:
     """``runner.verify`` with the jobs on the cluster of ``client``: the same result, body for
     body, as the run in this process for the same population and seed."""
-    if n_bodies < 1:
-        raise ValueError(f"bodies: {n_bodies}; verification needs at least one body")
-    if not programs:
-        raise ValueError("no programs to verify")
-    if intensity not in range(1, 6):
-        raise ValueError(f"intensity: {intensity} is outside 1..5")
-    people = list(people) if people is not None else population(n_bodies, seed, population_source)
+    people = verification_people(programs, n_bodies, seed, intensity, population_source, people)
     n_bodies = len(people)
     threads = _worker_threads(client)
     check_same_code(client, code_fingerprint())

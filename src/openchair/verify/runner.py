@@ -444,6 +444,25 @@ def default_workers() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
+def verification_people(
+    programs: Sequence[Program],
+    n_bodies: int,
+    seed: int,
+    intensity: int,
+    population_source: str,
+    people: Sequence[BodyParams] | None,
+) -> list[BodyParams]:
+    """The bodies a verification runs on, after checking its request (wherever it runs: in this
+    process or on a cluster)."""
+    if n_bodies < 1:
+        raise ValueError(f"bodies: {n_bodies}; verification needs at least one body")
+    if not programs:
+        raise ValueError("no programs to verify")
+    if intensity not in range(1, 6):
+        raise ValueError(f"intensity: {intensity} is outside 1..5")
+    return list(people) if people is not None else population(n_bodies, seed, population_source)
+
+
 def verify(
     programs: Sequence[Program],
     n_bodies: int,
@@ -459,13 +478,7 @@ def verify(
 ) -> VerifyResult:
     """Scan and run every program on ``n_bodies`` sampled bodies (or on ``people``, e.g. the
     population's corners); check every tick."""
-    if n_bodies < 1:
-        raise ValueError(f"bodies: {n_bodies}; verification needs at least one body")
-    if not programs:
-        raise ValueError("no programs to verify")
-    if intensity not in range(1, 6):
-        raise ValueError(f"intensity: {intensity} is outside 1..5")
-    people = list(people) if people is not None else population(n_bodies, seed, population_source)
+    people = verification_people(programs, n_bodies, seed, intensity, population_source, people)
     n_bodies = len(people)
     n_workers = workers or default_workers()
     jobs = plan_jobs(programs, n_bodies, n_workers)
