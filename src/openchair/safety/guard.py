@@ -16,6 +16,7 @@ recline) stops the chair, held where it was last seen.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,6 @@ from openchair.hardware.contract import (
     ChairDescription,
     ChairDriver,
     Commands,
-    FloatArray,
     Readings,
 )
 from openchair.safety.limits import (
@@ -32,6 +32,7 @@ from openchair.safety.limits import (
     FORCE_BACKOFF_MM,
     SafetyLimits,
 )
+from openchair.safety.readings import HELD_FIELDS
 from openchair.safety.supervisor import clamp_to_chair
 
 
@@ -123,25 +124,14 @@ class ServiceGuard:
 
     def _held_positions(self, r: Readings) -> Readings:
         """``r`` with every position that is not a number replaced by the chair's last finite
-        one (the safe state holds the chair there; zero before any); such a chair is stopped."""
+        one (the safe state holds the chair there; zero before any); such a chair is stopped.
+        The positions are the supervisor's (``readings.HELD_FIELDS``)."""
         seen = self._seen if self._seen is not None else r
-
-        def hold(now: FloatArray, last: FloatArray) -> FloatArray:
+        held: dict[str, Any] = {}
+        for name in HELD_FIELDS:
+            now, last = getattr(r, name), getattr(seen, name)
             ok = np.isfinite(now)
-            return np.where(ok, now, np.where(np.isfinite(last), last, 0.0))
-
-        held = dataclasses.replace(
-            r,
-            carriage_y_mm=hold(r.carriage_y_mm, seen.carriage_y_mm),
-            depth_mm=hold(r.depth_mm, seen.depth_mm),
-            backrest_angle_deg=hold(r.backrest_angle_deg, seen.backrest_angle_deg),
-            legrest_angle_deg=hold(r.legrest_angle_deg, seen.legrest_angle_deg),
-        )
-        self.unreadable |= ~(
-            np.isfinite(r.carriage_y_mm)
-            & np.isfinite(r.depth_mm)
-            & np.isfinite(r.backrest_angle_deg)
-            & np.isfinite(r.legrest_angle_deg)
-        )
-        self._seen = held
-        return held
+            self.unreadable |= ~ok
+            held[name] = np.where(ok, now, np.where(np.isfinite(last), last, 0.0))
+        self._seen = dataclasses.replace(r, **held)
+        return self._seen
